@@ -1,0 +1,51 @@
+# statekit: make run | make test | make lint | make generate | make build | make bench [BENCH=name]
+GO       ?= go
+PKGS     := ./...
+BENCH    ?=
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: run test test-short lint generate check-generate build bench fuzz
+
+## run: start statekit (embedded in-memory Redis unless STATEKIT_REDIS_URL is set)
+run:
+	STATEKIT_COOKIE_SECURE=$${STATEKIT_COOKIE_SECURE:-false} \
+	STATEKIT_API_KEYS=$${STATEKIT_API_KEYS:-dev:dev-secret-change-me-0123456789:admin} \
+	$(GO) run ./cmd/statekit serve
+
+## test: every test, with the race detector, against real redis-server processes the tests start
+test:
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+## lint: go vet and staticcheck
+lint:
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+## generate: regenerate the gomock mocks in ports/mocks
+generate:
+	$(GO) generate ./ports/...
+
+## build: the statekit binary in bin/
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/statekit ./cmd/statekit
+
+## bench: side-by-side benchmarks in tests/bench (its own module); BENCH=name runs one scenario
+bench:
+	cd tests/bench && $(GO) run . $(BENCH)
+
+## fuzz: run each fuzz target for a while (FUZZTIME, default 20s)
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./adapters/http/sessionhttp -run '^$$' -fuzz FuzzCreateRequest -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/session -run '^$$' -fuzz FuzzParseToken -fuzztime $(FUZZTIME)
+	$(GO) test ./adapters/http/jobhttp -run '^$$' -fuzz FuzzEnqueueRequest -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/job -run '^$$' -fuzz FuzzNewJobValidate -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/flag -run '^$$' -fuzz FuzzParseEvaluate -fuzztime $(FUZZTIME)
+	$(GO) test ./adapters/http/flaghttp -run '^$$' -fuzz FuzzPutFlag -fuzztime $(FUZZTIME)
+	$(GO) test ./adapters/http/activityhttp -run '^$$' -fuzz FuzzRecordActivity -fuzztime $(FUZZTIME)
+	$(GO) test ./adapters/http/carthttp -run '^$$' -fuzz FuzzGuestCartRequests -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/cart -run '^$$' -fuzz FuzzParseGuestToken -fuzztime $(FUZZTIME)
+	$(GO) test ./adapters/http/lockhttp -run '^$$' -fuzz FuzzAcquireRequest -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/lock -run '^$$' -fuzz FuzzValidateName -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/cache -run '^$$' -fuzz FuzzDecodeEntry -fuzztime $(FUZZTIME)
+	$(GO) test ./domain/cache -run '^$$' -fuzz FuzzValidateKey -fuzztime $(FUZZTIME)

@@ -1,0 +1,71 @@
+package eventbus
+
+import (
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics counts what the bus publishes and handles.
+type Metrics struct {
+	publishedTotal *prometheus.CounterVec
+	handledTotal   *prometheus.CounterVec
+	handleSeconds  *prometheus.HistogramVec
+	deadTotal      *prometheus.CounterVec
+}
+
+// NewMetrics registers the bus metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		publishedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statekit_events_published_total", Help: "Events published, by event and outcome.",
+		}, []string{"event", "outcome"}),
+		handledTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statekit_events_handled_total", Help: "Handler attempts, by handler and outcome.",
+		}, []string{"handler", "outcome"}),
+		handleSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "statekit_events_handle_seconds", Help: "Time spent in one handler attempt.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+		}, []string{"handler"}),
+		deadTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statekit_events_dead_lettered_total", Help: "Events sent to the dead-letter stream, by handler.",
+		}, []string{"handler"}),
+	}
+	reg.MustRegister(m.publishedTotal, m.handledTotal, m.handleSeconds, m.deadTotal)
+	return m
+}
+
+func outcome(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
+
+func (m *Metrics) published(event string, err error) {
+	m.publishedTotal.WithLabelValues(event, outcome(err)).Inc()
+}
+
+func (m *Metrics) handled(handler string, d time.Duration, err error) {
+	m.handledTotal.WithLabelValues(handler, outcome(err)).Inc()
+	m.handleSeconds.WithLabelValues(handler).Observe(d.Seconds())
+}
+
+// deadLetters wraps the publisher the poison-queue middleware writes to, counting each event it sends to
+// the dead-letter stream under the handler that gave up on it.
+type deadLetters struct {
+	message.Publisher
+	m *Metrics
+}
+
+func (d deadLetters) Publish(topic string, msgs ...*message.Message) error {
+	err := d.Publisher.Publish(topic, msgs...)
+	if err == nil {
+		for _, msg := range msgs {
+			d.m.deadTotal.WithLabelValues(msg.Metadata.Get(middleware.PoisonedHandlerKey)).Inc()
+		}
+	}
+	return err
+}
