@@ -1,0 +1,138 @@
+-- Shared by every lock script (prepended when the script is built).
+--
+-- A lock name N owns five keys, all with the hash tag {N}, passed in KEYS in this order for each name:
+--   x  <prefix>:lock:{N}     string: the exclusive holder's token; PX = its lease
+--   s  <prefix>:lock:{N}:r   zset: shared holders' tokens scored by lease end (ms); PEXPIRE = the last lease end
+--   f  <prefix>:lock:{N}:f   string: the last fence issued; PX = fence retention, renewed by grants and extends
+--   q  <prefix>:lock:{N}:q   list: queued waiters' tokens, oldest first
+--   w  <prefix>:lock:{N}:w   hash: waiter token -> "<entry end ms> <x|s> <lease ms> <wake channel>"
+-- Empty lists and hashes vanish by themselves, and q and w carry a PEXPIRE, so an idle lock leaves nothing
+-- but its fence, which expires after the retention.
+--
+-- Every run of a script builds its functions anew, so the helpers only a contended lock needs (queues,
+-- readers) are built on first use by slow(); an uncontended acquire or release builds just the few below.
+
+local function lock_keys(i)
+  local b = (i - 1) * 5
+  return {x = KEYS[b + 1], s = KEYS[b + 2], f = KEYS[b + 3], q = KEYS[b + 4], w = KEYS[b + 5]}
+end
+
+-- clock(arg): now in ms and in µs: a test's simulated clock (ms) when arg > 0, otherwise Redis TIME.
+local function clock(arg)
+  local n = tonumber(arg)
+  if n and n > 0 then return n, n * 1000 end
+  local t = redis.call('TIME')
+  local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  return math.floor(us / 1000), us
+end
+
+-- num(n): an integer as a decimal string (Lua's own tostring would print large ones in exponent form).
+local function num(n)
+  return string.format('%.0f', n)
+end
+
+-- next_fence(k, now_us, keep): issue a fence: one more than the last, but never below the clock in µs, so
+-- fences keep increasing after the remembered one expired or was lost. Remembered for keep ms. One SET ...
+-- GET in the usual case (the clock has moved on since the last fence).
+local function next_fence(k, now_us, keep)
+  local last = tonumber(redis.call('SET', k.f, num(now_us), 'PX', keep, 'GET') or '0')
+  if last < now_us then return now_us end
+  local f = last + 1
+  redis.call('SET', k.f, num(f), 'PX', keep)
+  return f
+end
+
+-- fence_of(k): the last fence issued (the current exclusive holder's).
+local function fence_of(k)
+  return tonumber(redis.call('GET', k.f) or '0')
+end
+
+local S
+-- slow(): the helpers of shared holders and wait queues, built on first use.
+local function slow()
+  if S then return S end
+  S = {}
+
+  -- live_shared(k, now): drop shared holders whose lease ended; return how many remain.
+  function S.live_shared(k, now)
+    redis.call('ZREMRANGEBYSCORE', k.s, '-inf', now)
+    return redis.call('ZCARD', k.s)
+  end
+
+  -- add_shared(k, token, now, ttl): give token a shared lease of ttl ms; the zset lives as long as its last
+  -- lease.
+  function S.add_shared(k, token, now, ttl)
+    redis.call('ZADD', k.s, num(now + ttl), token)
+    local last = redis.call('ZRANGE', k.s, -1, -1, 'WITHSCORES')
+    redis.call('PEXPIRE', k.s, math.max(1, tonumber(last[2]) - now))
+  end
+
+  -- holds(k, token, now): 'x' or 's' when token holds the lock that way, else nil.
+  function S.holds(k, token, now)
+    if redis.call('GET', k.x) == token then return 'x' end
+    local score = redis.call('ZSCORE', k.s, token)
+    if score and tonumber(score) > now then return 's' end
+    return nil
+  end
+
+  -- free_for(k, mode, now): nobody holds the lock in a way that excludes mode.
+  function S.free_for(k, mode, now)
+    if redis.call('EXISTS', k.x) == 1 then return false end
+    return mode == 's' or redis.call('EXISTS', k.s) == 0 or S.live_shared(k, now) == 0
+  end
+
+  -- blocked_for(k, now): ms until the lease that blocks the lock ends by itself (at least 1).
+  function S.blocked_for(k, now)
+    local left = redis.call('PTTL', k.x)
+    if left == -2 then
+      local first = redis.call('ZRANGE', k.s, 0, 0, 'WITHSCORES')
+      left = 1
+      if first[2] then left = tonumber(first[2]) - now end
+    end
+    return math.max(1, left)
+  end
+
+  function S.parse_waiter(v)
+    local ends, mode, ttl, chan = string.match(v, '^(%d+) ([xs]) (%d+) (.+)$')
+    return tonumber(ends), mode, tonumber(ttl), chan
+  end
+
+  -- settle(k, now, now_us, keep, self): hand the lock to the head of its queue while the head can have it:
+  -- one exclusive waiter, or every shared waiter up to the next exclusive one. Dead entries (their waiter
+  -- stopped looking) are dropped on the way. Each grant gets a fence and is announced on the waiter's
+  -- channel as "<token> <fence> <exclusive key>", except a grant to self (the caller), whose fence is
+  -- returned instead.
+  function S.settle(k, now, now_us, keep, self)
+    local mine = nil
+    while true do
+      local head = redis.call('LINDEX', k.q, 0)
+      if not head then break end
+      local v = redis.call('HGET', k.w, head)
+      local ends, mode, ttl, chan
+      if v then ends, mode, ttl, chan = S.parse_waiter(v) end
+      if not ends or ends <= now then
+        redis.call('LPOP', k.q)
+        redis.call('HDEL', k.w, head)
+      else
+        if not S.free_for(k, mode, now) then break end
+        if mode == 'x' then
+          redis.call('SET', k.x, head, 'PX', ttl)
+        else
+          S.add_shared(k, head, now, ttl)
+        end
+        local f = next_fence(k, now_us, math.max(keep, 2 * ttl))
+        redis.call('LPOP', k.q)
+        redis.call('HDEL', k.w, head)
+        if head == self then
+          mine = f
+        else
+          redis.call('PUBLISH', chan, head .. ' ' .. num(f) .. ' ' .. k.x)
+        end
+        if mode == 'x' then break end
+      end
+    end
+    return mine
+  end
+
+  return S
+end

@@ -1,0 +1,80 @@
+package semaphoreredis
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/statekit/statekit/domain/semaphore"
+	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/harness"
+)
+
+// TestQueueStateIsBounded looks inside Redis: the pool's own keys carry no expiry (a pool is configuration,
+// removed by Delete), but its wait queue expires with its waiters.
+func TestQueueStateIsBounded(t *testing.T) {
+	harness.Each(t, func(t *testing.T, tg harness.Target) {
+		ctx := context.Background()
+		cfg := DefaultConfig(tg.Prefix)
+		cfg.WaiterLease = 100 * time.Millisecond
+		s, err := New(tg.Client, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		take := func(queue bool) semaphore.Attempt {
+			id, _ := semaphore.NewPermitID()
+			a, err := s.Acquire(ctx, semaphore.Request{Pool: "p", ID: id, Weight: 1, TTL: time.Minute, Capacity: 1, Queue: queue})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		if !take(false).Acquired || take(true).Acquired {
+			t.Fatal("want the first permit granted and the second queued")
+		}
+		k := s.keys.pool("p")
+		if ttl := tg.Client.PTTL(ctx, k[0]).Val(); ttl != -1 {
+			t.Errorf("pool hash PTTL = %s, want no expiry", ttl)
+		}
+		for _, key := range k[3:] {
+			if ttl := tg.Client.PTTL(ctx, key).Val(); ttl <= 0 || ttl > 200*time.Millisecond {
+				t.Errorf("PTTL %s = %s, want (0, 2 x waiter lease]", key, ttl)
+			}
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for tg.Client.Exists(ctx, k[3], k[4]).Val() != 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("queue of a dead waiter still there after 5s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+func TestUnreachable(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer c.Close()
+	s, err := New(c, DefaultConfig("down"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	id, _ := semaphore.NewPermitID()
+	_, err = s.Acquire(ctx, semaphore.Request{Pool: "p", ID: id, Weight: 1, TTL: time.Second, Capacity: 1})
+	for what, err := range map[string]error{
+		"Acquire": err,
+		"Release": s.Release(ctx, "p", id),
+		"Refresh": s.Refresh(ctx, "p", id, time.Second),
+		"Stats":   func() error { _, err := s.Stats(ctx, "p"); return err }(),
+		"Notify":  func() error { _, _, err := s.Notify(ctx, id); return err }(),
+	} {
+		if !errors.Is(err, ports.ErrUnavailable) {
+			t.Errorf("%s with Redis down: %v, want ErrUnavailable", what, err)
+		}
+	}
+}
