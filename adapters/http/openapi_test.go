@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"go.uber.org/fx"
+	"go.yaml.in/yaml/v3"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/cmd/statekit/boot"
@@ -334,5 +335,32 @@ components:
 	}
 	if len(d.refs) != 2 || d.version != "3.1.0" {
 		t.Errorf("refs = %v, version %q", d.refs, d.version)
+	}
+}
+
+// TestOpenAPIIsStrictYAML: the document loads in a conforming YAML parser, as client generators and API
+// gateways will read it (the line-based checks above would accept a plain scalar holding ": ").
+func TestOpenAPIIsStrictYAML(t *testing.T) {
+	var doc struct {
+		OpenAPI    string         `yaml:"openapi"`
+		Paths      map[string]any `yaml:"paths"`
+		Components map[string]any `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+		t.Fatalf("openapi.yaml is not valid YAML: %v", err)
+	}
+	if doc.OpenAPI == "" || len(doc.Paths) == 0 || len(doc.Components) == 0 {
+		t.Fatalf("openapi.yaml parsed without openapi, paths or components: %q, %d paths", doc.OpenAPI, len(doc.Paths))
+	}
+	ops := 0
+	for _, item := range doc.Paths {
+		for key := range item.(map[string]any) {
+			if slices.Contains(methods, key) {
+				ops++
+			}
+		}
+	}
+	if want := len(parseDocument(t, httpapi.OpenAPI()).operations); ops != want {
+		t.Errorf("a YAML parser finds %d operations, the line-based reader %d", ops, want)
 	}
 }
