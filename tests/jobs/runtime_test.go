@@ -196,14 +196,14 @@ func TestLeaseExtendedWhileRunning(t *testing.T) {
 	h := []ports.JobHandler{{Type: "long", Handle: func(ctx context.Context, j job.Job) ([]byte, error) {
 		runs.Add(1)
 		select {
-		case <-time.After(900 * time.Millisecond):
+		case <-time.After(6 * time.Second):
 			return nil, nil
 		case <-ctx.Done():
 			return nil, context.Cause(ctx)
 		}
 	}}}
 	cfg := testConfig(2)
-	cfg.Lease = 300 * time.Millisecond
+	cfg.Lease = 2 * time.Second // long enough that a busy machine cannot stall a renewal past it
 	a, b := newInstance(t, tg, cfg, h), newInstance(t, tg, cfg, h)
 	a.start(t)
 	b.start(t)
