@@ -74,31 +74,25 @@ func (s *Store) Record(ctx context.Context, a activity.NewActivity, dedupe bool,
 	globalKeys := []string{s.keys.global(), s.keys.globalMarker(a.UserID, a.ID)}
 	globalArgs := []any{a.ID, a.UserID, a.Action, a.Object, props, a.SessionID, now, s.policy.GlobalMaxLen, dedupeMs}
 
+	// The two scripts may live on different cluster nodes, so one may run while the other answers NOSCRIPT:
+	// only the one that did not run is sent again, in full (EVAL caches it), or the other would record twice.
 	var user, global *redis.Cmd
-	run := func() error {
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			user = recordScript.EvalSha(ctx, p, userKeys, userArgs...)
-			global = globalScript.EvalSha(ctx, p, globalKeys, globalArgs...)
-			return nil
-		})
-		if user == nil || global == nil {
-			return err
-		}
-		gerr := global.Err()
-		if errors.Is(gerr, redis.Nil) { // the global script answers nil for a duplicate
-			gerr = nil
-		}
-		return errors.Join(user.Err(), gerr)
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { // errors are read per command
+		user = recordScript.EvalSha(ctx, p, userKeys, userArgs...)
+		global = globalScript.EvalSha(ctx, p, globalKeys, globalArgs...)
+		return nil
+	})
+	if isNoScript(user.Err()) {
+		user = recordScript.Eval(ctx, s.rdb, userKeys, userArgs...)
 	}
-	err := run()
-	if isNoScript(user.Err()) || isNoScript(global.Err()) {
-		// First use on this server (or its script cache was flushed): load both and go again.
-		if err := errors.Join(recordScript.Load(ctx, s.rdb).Err(), globalScript.Load(ctx, s.rdb).Err()); err != nil {
-			return activity.Stored{}, rdb.Wrap("record activity", err)
-		}
-		err = run()
+	if isNoScript(global.Err()) {
+		global = globalScript.Eval(ctx, s.rdb, globalKeys, globalArgs...)
 	}
-	if err != nil {
+	gerr := global.Err()
+	if errors.Is(gerr, redis.Nil) { // the global script answers nil for a duplicate
+		gerr = nil
+	}
+	if err := errors.Join(user.Err(), gerr); err != nil {
 		return activity.Stored{}, rdb.Wrap("record activity", err)
 	}
 	res, err := user.Slice()
