@@ -16,8 +16,9 @@ run:
 test:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
 
-## lint: go vet and staticcheck
+## lint: gofmt, go vet and staticcheck
 lint:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
 
