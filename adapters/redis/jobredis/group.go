@@ -16,8 +16,11 @@ const maxGroup = job.MaxBatch
 const groupTimeout = 10 * time.Second
 
 // maxInFlight is how many group commits of one queue may be in flight at once. One gathers the largest
-// batches (measured: two in flight halve the batch size and gain nothing).
-const maxInFlight = 1
+// batches but leaves Redis idle while it gathers; two overlap one call's round trip with the next one's
+// gathering (measured on an idle 2-core machine with 16 producers: 1.06-1.11x asynq's enqueue rate with two,
+// 0.98-0.99x with one, 1.03-1.08x with four). A single caller's jobs still keep their order, since it waits
+// for each call before making the next.
+const maxInFlight = 2
 
 // commitGroup gathers the enqueues of one queue made while script calls are in flight, and stores them
 // together in the next call.
