@@ -21,15 +21,16 @@ var files = map[ratelimit.Strategy]string{
 	ratelimit.GCRA:           "gcra",
 }
 
+func read(name string) string {
+	b, err := luaFiles.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(err) // embedded at build time: absence is a build defect
+	}
+	return string(b)
+}
+
 // build makes a script of the prelude, the named strategies and the run.lua driver.
 func build(strategies ...ratelimit.Strategy) *redis.Script {
-	read := func(name string) string {
-		b, err := luaFiles.ReadFile("lua/" + name + ".lua")
-		if err != nil {
-			panic(err) // embedded at build time: absence is a build defect
-		}
-		return string(b)
-	}
 	parts := []string{read("prelude")}
 	for _, s := range strategies {
 		parts = append(parts, read(files[s]))
@@ -49,11 +50,16 @@ var (
 		return m
 	}()
 	multiScript = build(ratelimit.Strategies...)
+	// gcraSingleScript is the straight-through form of strategyScripts[GCRA] for a policy of one tier.
+	gcraSingleScript = redis.NewScript(read("gcra_single"))
 )
 
 // scriptFor picks the script for a policy's tiers.
 func scriptFor(p ratelimit.Policy) *redis.Script {
 	s := p.Tiers[0].Strategy
+	if len(p.Tiers) == 1 && s == ratelimit.GCRA {
+		return gcraSingleScript
+	}
 	for _, t := range p.Tiers[1:] {
 		if t.Strategy != s {
 			return multiScript
