@@ -6,23 +6,17 @@ import (
 	"errors"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/statekit/statekit/adapters/redis/luascript"
 )
 
 //go:embed lua/*.lua
-var luaFiles embed.FS
+var luaFS embed.FS
+
+var luaFiles = luascript.New(luaFS, "lua")
 
 // script builds a script: the named prelude followed by the named file.
-func script(prelude, name string) *redis.Script {
-	pre, err := luaFiles.ReadFile("lua/" + prelude + ".lua")
-	if err != nil {
-		panic(err) // embedded at build time: absence is a build defect
-	}
-	body, err := luaFiles.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic(err)
-	}
-	return redis.NewScript(string(pre) + "\n" + string(body))
-}
+func script(prelude, name string) *redis.Script { return luaFiles.WithPrelude(prelude, name) }
 
 var (
 	createScript         = script("cart_prelude", "create")

@@ -2,37 +2,24 @@ package lockredis
 
 import (
 	"embed"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/statekit/statekit/adapters/redis/luascript"
 )
 
 //go:embed lua/*.lua
-var luaFiles embed.FS
+var luaFS embed.FS
 
-// preludeMark is where a script wants the shared prelude, when not at its top: a script may first run a
-// self-contained fast path that returns before the prelude's functions are built (Lua builds them anew on
-// every run).
-const preludeMark = "-- @prelude\n"
+var luaFiles = luascript.New(luaFS, "lua")
 
-// script builds a lock script: the shared prelude followed by (or inserted at the mark of) the named file.
-// fenced_set stands alone.
+// script builds a lock script: the shared prelude followed by the named file, or put at its @prelude mark
+// when the file first runs a self-contained fast path. fenced_set stands alone.
 func script(name string, prelude bool) *redis.Script {
-	body, err := luaFiles.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic(err) // embedded at build time: absence is a build defect
-	}
 	if !prelude {
-		return redis.NewScript(string(body))
+		return luaFiles.Script(name)
 	}
-	pre, err := luaFiles.ReadFile("lua/prelude.lua")
-	if err != nil {
-		panic(err)
-	}
-	if head, tail, ok := strings.Cut(string(body), preludeMark); ok {
-		return redis.NewScript(head + string(pre) + "\n" + tail)
-	}
-	return redis.NewScript(string(pre) + "\n" + string(body))
+	return luaFiles.WithPrelude("prelude", name)
 }
 
 var (

@@ -6,11 +6,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/statekit/statekit/adapters/redis/luascript"
 	"github.com/statekit/statekit/domain/ratelimit"
 )
 
 //go:embed lua/*.lua
-var luaFiles embed.FS
+var luaFS embed.FS
+
+var luaFiles = luascript.New(luaFS, "lua")
 
 // files names each strategy's Lua file.
 var files = map[ratelimit.Strategy]string{
@@ -21,21 +24,13 @@ var files = map[ratelimit.Strategy]string{
 	ratelimit.GCRA:           "gcra",
 }
 
-func read(name string) string {
-	b, err := luaFiles.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic(err) // embedded at build time: absence is a build defect
-	}
-	return string(b)
-}
-
 // build makes a script of the prelude, the named strategies and the run.lua driver.
 func build(strategies ...ratelimit.Strategy) *redis.Script {
-	parts := []string{read("prelude")}
+	parts := []string{luaFiles.Read("prelude")}
 	for _, s := range strategies {
-		parts = append(parts, read(files[s]))
+		parts = append(parts, luaFiles.Read(files[s]))
 	}
-	parts = append(parts, read("run"))
+	parts = append(parts, luaFiles.Read("run"))
 	return redis.NewScript(strings.Join(parts, "\n"))
 }
 
@@ -51,7 +46,7 @@ var (
 	}()
 	multiScript = build(ratelimit.Strategies...)
 	// gcraSingleScript is the straight-through form of strategyScripts[GCRA] for a policy of one tier.
-	gcraSingleScript = redis.NewScript(read("gcra_single"))
+	gcraSingleScript = redis.NewScript(luaFiles.Read("gcra_single"))
 )
 
 // scriptFor picks the script for a policy's tiers.

@@ -4,23 +4,17 @@ import (
 	"embed"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/statekit/statekit/adapters/redis/luascript"
 )
 
 //go:embed lua/*.lua
-var luaFiles embed.FS
+var luaFS embed.FS
+
+var luaFiles = luascript.New(luaFS, "lua")
 
 // script builds a session script: the shared prelude followed by the named file.
-func script(name string) *redis.Script {
-	prelude, err := luaFiles.ReadFile("lua/prelude.lua")
-	if err != nil {
-		panic(err) // embedded at build time: absence is a build defect
-	}
-	body, err := luaFiles.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic(err)
-	}
-	return redis.NewScript(string(prelude) + "\n" + string(body))
-}
+func script(name string) *redis.Script { return luaFiles.WithPrelude("prelude", name) }
 
 var (
 	createScript    = script("create")
