@@ -3,33 +3,27 @@ package activityhttp_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
-
-	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/activityhttp"
 	"github.com/statekit/statekit/adapters/redis/activityredis"
 	"github.com/statekit/statekit/app/activityapp"
 	"github.com/statekit/statekit/domain/activity"
-	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/httpkit"
 )
 
 const serviceKey = "fuzz-activity-key-0123456789"
 
-type discard struct{}
-
-func (discard) Publish(context.Context, ...ports.Event) error { return nil }
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
 // FuzzRecordActivity sends arbitrary bodies (and user ids) to POST /v1/users/{userID}/activities on the
-// real handlers, service and Redis store over an in-process Redis: never a 5xx; a refusal is a problem
+// real handlers, service and Redis store over a real redis-server: never a 5xx; a refusal is a problem
 // document and writes nothing; an acceptance is in the user's feed.
 func FuzzRecordActivity(f *testing.F) {
 	for _, seed := range []struct{ user, body string }{
@@ -46,26 +40,14 @@ func FuzzRecordActivity(f *testing.F) {
 	} {
 		f.Add(seed.user, []byte(seed.body))
 	}
-	mr := miniredis.RunT(f)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	f.Cleanup(func() { _ = rc.Close() })
+	rds := httpkit.NewRedis(f)
 	policy := activity.DefaultPolicy()
-	store := activityredis.New(rc, "fuzz", policy, nil)
-	keys, err := httpapi.ParseAPIKeys("svc:" + serviceKey + ":activity")
-	if err != nil {
-		f.Fatal(err)
-	}
-	cfg := httpapi.DefaultConfig()
-	cfg.APIKeys = keys
-	h := activityhttp.New(activityapp.NewService(store, discard{}, policy))
-	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, nil, h.Routes())
-	if err != nil {
-		f.Fatal(err)
-	}
-	handler := srv.Handler()
+	store := activityredis.New(rds.Client, rds.Prefix, policy, nil)
+	h := activityhttp.New(activityapp.NewService(store, httpkit.Discard{}, policy))
+	handler := httpkit.Handler(f, httpkit.Config(f, "svc:"+serviceKey+":activity"), nil, h.Routes())
 
 	f.Fuzz(func(t *testing.T, user string, body []byte) {
-		mr.FlushAll()
+		rds.Flush(t)
 		req := httptest.NewRequest("POST", "/", strings.NewReader(string(body)))
 		req.URL.Path = "/v1/users/" + user + "/activities"
 		req.URL.RawPath = "/v1/users/" + url.PathEscape(user) + "/activities"
@@ -98,12 +80,10 @@ func FuzzRecordActivity(f *testing.F) {
 				t.Fatalf("user %q body %q: feed %+v, %v", user, body, feed, err)
 			}
 		case rec.Code >= 400:
-			var p httpapi.Problem
-			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Status != rec.Code ||
-				rec.Header().Get("Content-Type") != "application/problem+json" {
+			if !httpkit.IsProblem(rec) {
 				t.Fatalf("user %q body %q: %d %s is not a problem document", user, body, rec.Code, rec.Body)
 			}
-			if keys := mr.Keys(); len(keys) != 0 {
+			if keys := rds.Keys(t); len(keys) != 0 {
 				t.Fatalf("user %q body %q: refused with %d, yet wrote %v", user, body, rec.Code, keys)
 			}
 		default:

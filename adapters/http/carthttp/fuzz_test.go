@@ -3,31 +3,26 @@ package carthttp_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/carthttp"
 	"github.com/statekit/statekit/adapters/redis/cartredis"
 	"github.com/statekit/statekit/app/cartapp"
 	"github.com/statekit/statekit/domain/cart"
-	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/httpkit"
 )
 
-type discard struct{}
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-func (discard) Publish(context.Context, ...ports.Event) error { return nil }
-
-// fixture is the real cart handlers, service and Redis adapters on an in-process Redis (miniredis runs the
-// same Lua scripts) behind the real server chain, with one SKU in stock and one guest cart.
+// fixture is the real cart handlers, service and Redis adapters on a real redis-server behind the real
+// server chain, with one SKU in stock and one guest cart.
 type fixture struct {
 	handler http.Handler
 	svc     *cartapp.Service
@@ -36,16 +31,11 @@ type fixture struct {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	mr := miniredis.RunT(tb)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	tb.Cleanup(func() { _ = rc.Close() })
+	rds := httpkit.NewRedis(tb)
 	p := cart.DefaultPolicy()
-	svc := cartapp.NewService(cartredis.New(rc, "fuzz", p, nil), cartredis.NewInventory(rc, "fuzz", p, nil), discard{}, p)
-	srv, err := httpapi.NewServer(httpapi.DefaultConfig(), slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, nil,
-		carthttp.New(svc).Routes())
-	if err != nil {
-		tb.Fatal(err)
-	}
+	svc := cartapp.NewService(cartredis.New(rds.Client, rds.Prefix, p, nil), cartredis.NewInventory(rds.Client, rds.Prefix, p, nil),
+		httpkit.Discard{}, p)
+	handler := httpkit.Handler(tb, httpkit.Config(tb, ""), nil, carthttp.New(svc).Routes())
 	ctx := context.Background()
 	if _, err := svc.SetStock(ctx, "mug", 20, 1299); err != nil {
 		tb.Fatal(err)
@@ -54,7 +44,7 @@ func newFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &fixture{handler: srv.Handler(), svc: svc, token: tok.String()}
+	return &fixture{handler: handler, svc: svc, token: tok.String()}
 }
 
 // FuzzGuestCartRequests sends arbitrary bodies and SKUs to the guest item endpoints: the answer is never a

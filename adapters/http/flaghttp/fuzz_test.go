@@ -3,33 +3,28 @@ package flaghttp_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/flaghttp"
 	"github.com/statekit/statekit/adapters/redis/flagredis"
 	"github.com/statekit/statekit/app/flagapp"
 	"github.com/statekit/statekit/domain/flag"
-	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/httpkit"
 )
 
 const adminKey = "fuzz-admin-key-0123456789abcd"
 
-type discard struct{}
-
-func (discard) Publish(context.Context, ...ports.Event) error { return nil }
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
 // FuzzPutFlag sends arbitrary bodies (and keys) to PUT /v1/flags/{key} on the real handlers, service and
-// Redis store over an in-process Redis: the answer is never a 5xx; a refusal is a problem document and
+// Redis store over a real redis-server: the answer is never a 5xx; a refusal is a problem document and
 // writes nothing; an acceptance stores a flag that reads back, validates, and evaluates.
 func FuzzPutFlag(f *testing.F) {
 	for _, seed := range []struct{ key, body string }{
@@ -51,26 +46,14 @@ func FuzzPutFlag(f *testing.F) {
 	} {
 		f.Add(seed.key, []byte(seed.body))
 	}
-	mr := miniredis.RunT(f)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	f.Cleanup(func() { _ = rc.Close() })
-	store := flagredis.New(rc, "fuzz", nil)
+	rds := httpkit.NewRedis(f)
+	store := flagredis.New(rds.Client, rds.Prefix, nil)
 	snap := flagapp.NewSnapshot(store, flagapp.DefaultConfig())
-	keys, err := httpapi.ParseAPIKeys("ops:" + adminKey + ":admin")
-	if err != nil {
-		f.Fatal(err)
-	}
-	cfg := httpapi.DefaultConfig()
-	cfg.APIKeys = keys
-	h := flaghttp.New(flagapp.NewService(store, discard{}, snap))
-	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, nil, h.Routes())
-	if err != nil {
-		f.Fatal(err)
-	}
-	handler := srv.Handler()
+	h := flaghttp.New(flagapp.NewService(store, httpkit.Discard{}, snap))
+	handler := httpkit.Handler(f, httpkit.Config(f, "ops:"+adminKey+":admin"), nil, h.Routes())
 
 	f.Fuzz(func(t *testing.T, key string, body []byte) {
-		mr.FlushAll()
+		rds.Flush(t)
 		if err := snap.Refresh(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -105,11 +88,10 @@ func FuzzPutFlag(f *testing.F) {
 			}
 		case rec.Code >= 400:
 			var p httpapi.Problem
-			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Status != rec.Code ||
-				rec.Header().Get("Content-Type") != "application/problem+json" || !strings.HasPrefix(p.Type, httpapi.ProblemTypeBase) {
+			if !httpkit.IsProblem(rec) || json.Unmarshal(rec.Body.Bytes(), &p) != nil || !strings.HasPrefix(p.Type, httpapi.ProblemTypeBase) {
 				t.Fatalf("key %q body %q: %d %s is not a problem document", key, body, rec.Code, rec.Body)
 			}
-			if keys := mr.Keys(); len(keys) != 0 {
+			if keys := rds.Keys(t); len(keys) != 0 {
 				t.Fatalf("key %q body %q: refused with %d, yet wrote %v", key, body, rec.Code, keys)
 			}
 		default:

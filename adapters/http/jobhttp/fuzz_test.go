@@ -26,7 +26,7 @@ func FuzzEnqueueRequest(f *testing.F) {
 	}
 	fix := newFixture(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		fix.redis.FlushAll()
+		fix.redis.Flush(t)
 		a := fix.call("POST", "/v1/jobs", jobsKey, string(body))
 		if a.code >= 500 {
 			t.Fatalf("body %q: status %d: %s", body, a.code, a.body)
@@ -48,7 +48,7 @@ func FuzzEnqueueRequest(f *testing.F) {
 			if err := json.Unmarshal(a.body, &p); err != nil || p.Status != a.code || !strings.HasPrefix(p.Type, httpapi.ProblemTypeBase) {
 				t.Fatalf("body %q: %d %s is not a problem document", body, a.code, a.body)
 			}
-			if keys := fix.redis.Keys(); len(keys) != 0 {
+			if keys := fix.redis.Keys(t); len(keys) != 0 {
 				t.Fatalf("body %q: refused with %d, yet wrote %v", body, a.code, keys)
 			}
 		default:

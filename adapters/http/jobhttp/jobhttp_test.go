@@ -2,21 +2,19 @@ package jobhttp_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/jobhttp"
 	"github.com/statekit/statekit/adapters/redis/jobredis"
 	"github.com/statekit/statekit/app/jobapp"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/httpkit"
 )
 
 const (
@@ -25,33 +23,24 @@ const (
 	sessionsKey = "sessions-key-0123456789abcd"
 )
 
-// fixture is the real job handlers, service and Redis store, on an in-process Redis (miniredis runs the
-// same Lua scripts), behind the real server chain. No worker runs: jobs stay where the API puts them.
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+// fixture is the real job handlers, service and Redis store, on a real redis-server, behind the real server
+// chain. No worker runs: jobs stay where the API puts them.
 type fixture struct {
 	handler http.Handler
-	redis   *miniredis.Miniredis
+	redis   httpkit.Redis
 }
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	mr := miniredis.RunT(tb)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	tb.Cleanup(func() { _ = rc.Close() })
-	svc, err := jobapp.NewService(jobredis.New(rc, "t", nil), []ports.JobHandler{jobapp.EchoHandler()}, jobapp.DefaultConfig())
+	rds := httpkit.NewRedis(tb)
+	svc, err := jobapp.NewService(jobredis.New(rds.Client, rds.Prefix, nil), []ports.JobHandler{jobapp.EchoHandler()}, jobapp.DefaultConfig())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	keys, err := httpapi.ParseAPIKeys("p:" + jobsKey + ":jobs,o:" + adminKey + ":admin,s:" + sessionsKey + ":sessions")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg := httpapi.DefaultConfig()
-	cfg.APIKeys = keys
-	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, nil, jobhttp.New(svc).Routes())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &fixture{handler: srv.Handler(), redis: mr}
+	cfg := httpkit.Config(tb, "p:"+jobsKey+":jobs,o:"+adminKey+":admin,s:"+sessionsKey+":sessions")
+	return &fixture{handler: httpkit.Handler(tb, cfg, nil, jobhttp.New(svc).Routes()), redis: rds}
 }
 
 type answer struct {
@@ -190,11 +179,11 @@ func TestBatch(t *testing.T) {
 		r[1].Error.Type != httpapi.ProblemTypeBase+"duplicate-job" || r[2].Queue != "low" {
 		t.Errorf("batch = %d %s", a.code, a.body)
 	}
-	before := len(f.redis.Keys())
+	before := len(f.redis.Keys(t))
 	p := f.call("POST", "/v1/jobs/batch", jobsKey, `{"jobs":[{"type":"statekit.echo"},{"type":"nope"}]}`).
 		problem(t, "batch with an unknown type", http.StatusUnprocessableEntity, "unknown-job-type")
-	if !strings.Contains(p.Detail, "job 1") || len(f.redis.Keys()) != before {
-		t.Errorf("refused batch: detail %q, keys %d -> %d", p.Detail, before, len(f.redis.Keys()))
+	if !strings.Contains(p.Detail, "job 1") || len(f.redis.Keys(t)) != before {
+		t.Errorf("refused batch: detail %q, keys %d -> %d", p.Detail, before, len(f.redis.Keys(t)))
 	}
 	f.call("POST", "/v1/jobs/batch", jobsKey, `{"jobs":[]}`).problem(t, "empty batch", http.StatusUnprocessableEntity, "invalid-job-input")
 }
@@ -228,10 +217,10 @@ func TestBadInput(t *testing.T) {
 		{"bad queue", "GET", "/v1/jobs/queues/a*b/jobs/AAAAAAAAAAAAAAAA", "", 422, "invalid-job-input"},
 		{"unknown job", "GET", "/v1/jobs/queues/default/jobs/AAAAAAAAAAAAAAAA", "", 404, "job-not-found"},
 	} {
-		f.redis.FlushAll()
+		f.redis.Flush(t)
 		key := jobsKey
 		f.call(tc.method, tc.path, key, tc.body).problem(t, tc.name, tc.status, tc.slug)
-		if keys := f.redis.Keys(); len(keys) != 0 {
+		if keys := f.redis.Keys(t); len(keys) != 0 {
 			t.Errorf("%s: refused, yet wrote %v", tc.name, keys)
 		}
 	}

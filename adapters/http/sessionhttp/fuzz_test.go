@@ -3,17 +3,13 @@ package sessionhttp_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/sessionhttp"
@@ -21,9 +17,13 @@ import (
 	"github.com/statekit/statekit/app/sessionapp"
 	"github.com/statekit/statekit/domain/session"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/httpkit"
 )
 
 const serviceKey = "fuzz-service-key-0123456789ab"
+
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
 // recordingPublisher keeps the events the service publishes, encoded as the bus would encode them.
 type recordingPublisher struct {
@@ -43,33 +43,22 @@ func (p *recordingPublisher) Publish(_ context.Context, events ...ports.Event) e
 	return nil
 }
 
-// fixture is the real session handlers, service and Redis store, on an in-process Redis (miniredis runs
-// the same Lua scripts), behind the real server chain.
+// fixture is the real session handlers, service and Redis store, on a real redis-server, behind the real
+// server chain.
 type fixture struct {
 	handler http.Handler
-	redis   *miniredis.Miniredis
+	redis   httpkit.Redis
 	events  *recordingPublisher
 }
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	mr := miniredis.RunT(tb)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	tb.Cleanup(func() { _ = rc.Close() })
+	rds := httpkit.NewRedis(tb)
 	events := &recordingPublisher{}
-	svc := sessionapp.NewService(sessionredis.New(rc, "fuzz", nil), events, session.DefaultPolicy())
-	keys, err := httpapi.ParseAPIKeys("fuzz:" + serviceKey + ":sessions")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg := httpapi.DefaultConfig()
-	cfg.APIKeys = keys
+	svc := sessionapp.NewService(sessionredis.New(rds.Client, rds.Prefix, nil), events, session.DefaultPolicy())
+	cfg := httpkit.Config(tb, "fuzz:"+serviceKey+":sessions")
 	h := sessionhttp.New(svc, cfg)
-	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), h.Resolver(), nil, h.Routes())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &fixture{handler: srv.Handler(), redis: mr, events: events}
+	return &fixture{handler: httpkit.Handler(tb, cfg, h.Resolver(), h.Routes()), redis: rds, events: events}
 }
 
 // FuzzCreateRequest sends arbitrary bodies (and user ids) to POST /v1/users/{userID}/sessions: the answer
@@ -107,7 +96,7 @@ func FuzzCreateRequest(f *testing.F) {
 	}
 	fix := newFixture(f)
 	f.Fuzz(func(t *testing.T, user string, body []byte) {
-		fix.redis.FlushAll() // keep the in-process Redis small; each input stands alone
+		fix.redis.Flush(t) // each input stands alone
 		req := httptest.NewRequest("POST", "/", strings.NewReader(string(body)))
 		req.URL.Path = "/v1/users/" + user + "/sessions"
 		req.URL.RawPath = "/v1/users/" + url.PathEscape(user) + "/sessions"
@@ -147,7 +136,7 @@ func FuzzCreateRequest(f *testing.F) {
 				p.Status != rec.Code || !strings.HasPrefix(p.Type, httpapi.ProblemTypeBase) || p.Title == "" {
 				t.Fatalf("user %q body %q: %d %s %s is not a problem document", user, body, rec.Code, ct, rec.Body)
 			}
-			if keys := fix.redis.Keys(); len(keys) != 0 {
+			if keys := fix.redis.Keys(t); len(keys) != 0 {
 				t.Fatalf("user %q body %q: refused with %d, yet wrote %v", user, body, rec.Code, keys)
 			}
 		default:
