@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	httpapi "github.com/statekit/statekit/adapters/http"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // TestBadInput sends the cart and inventory endpoints malformed JSON, wrong types, unknown fields, oversize
@@ -19,21 +22,21 @@ func TestBadInput(t *testing.T) {
 	a.setStock("mug", 5, 1299)
 	g := a.newGuest()
 	guest := guestOf(g.Token)
-	a.do("POST", "/v1/guest-cart/items", guest, map[string]any{"sku": "mug", "quantity": 1}).expect(t, "add", http.StatusOK, nil)
+	a.Do("POST", "/v1/guest-cart/items", guest, map[string]any{"sku": "mug", "quantity": 1}).Expect(t, "add", http.StatusOK, nil)
 	alice := user(a.signIn("alice", map[string]any{}, ""))
-	a.do("POST", "/v1/cart/items", alice, map[string]any{"sku": "mug", "quantity": 1}).expect(t, "add", http.StatusOK, nil)
+	a.Do("POST", "/v1/cart/items", alice, map[string]any{"sku": "mug", "quantity": 1}).Expect(t, "add", http.StatusOK, nil)
 	otherGuest := a.newGuest() // exists, empty: its token must not reach g's cart
 	unknownToken := "g." + strings.Repeat("A", 43)
 
 	type bad struct {
 		name, method, path string
-		c                  creds
+		c                  testapp.Creds
 		body               any
 		want               int
 		slug               string
 	}
 	var cases []bad
-	add := func(name, method, path string, c creds, body any, want int, slug string) {
+	add := func(name, method, path string, c testapp.Creds, body any, want int, slug string) {
 		cases = append(cases, bad{name, method, path, c, body, want, slug})
 	}
 	raw := func(s string) []byte { return []byte(s) }
@@ -42,7 +45,7 @@ func TestBadInput(t *testing.T) {
 	// Every body-reading endpoint, for the user and the guest.
 	for _, who := range []struct {
 		prefix string
-		c      creds
+		c      testapp.Creds
 	}{{"/v1/cart", alice}, {"/v1/guest-cart", guest}} {
 		for _, ep := range []struct{ method, path string }{
 			{"POST", who.prefix + "/items"}, {"PUT", who.prefix + "/items/mug"},
@@ -94,7 +97,7 @@ func TestBadInput(t *testing.T) {
 		if ep.method == "PUT" {
 			body = map[string]any{"quantity": 1}
 		}
-		add(ep.path+" without a token", ep.method, ep.path, creds{}, body, 401, "unauthenticated")
+		add(ep.path+" without a token", ep.method, ep.path, testapp.Creds{}, body, 401, "unauthenticated")
 		for _, tok := range []string{"nope", g.Cart.CartID, "g." + strings.Repeat("*", 43), "g.{" + g.Token[3:], g.Token + "x"} {
 			add(ep.path+" with token "+tok, ep.method, ep.path, guestOf(tok), body, 401, "invalid-cart-token")
 		}
@@ -106,7 +109,7 @@ func TestBadInput(t *testing.T) {
 
 	// User cart credentials and merge.
 	for _, ep := range []struct{ method, path string }{{"GET", "/v1/cart"}, {"POST", "/v1/cart/checkout"}, {"DELETE", "/v1/cart"}} {
-		add(ep.path+" anonymous", ep.method, ep.path, creds{}, nil, 401, "unauthenticated")
+		add(ep.path+" anonymous", ep.method, ep.path, testapp.Creds{}, nil, 401, "unauthenticated")
 		add(ep.path+" with a service key", ep.method, ep.path, admin(), nil, 403, "forbidden")
 		add(ep.path+" with a guest token", ep.method, ep.path, guest, nil, 401, "unauthenticated")
 	}
@@ -150,16 +153,16 @@ func TestBadInput(t *testing.T) {
 
 	before := a.snapshot()
 	for _, c := range cases {
-		r := a.do(c.method, c.path, c.c, c.body)
-		if r.status < 400 || r.status >= 500 {
-			t.Errorf("%s: status %d, want 4xx; body %.200s", c.name, r.status, r.body)
+		r := a.Do(c.method, c.path, c.c, c.body)
+		if r.Status < 400 || r.Status >= 500 {
+			t.Errorf("%s: status %d, want 4xx; body %.200s", c.name, r.Status, r.Body)
 			continue
 		}
-		if c.want != 0 && r.status != c.want {
-			t.Errorf("%s: status %d, want %d; body %.300s", c.name, r.status, c.want, r.body)
+		if c.want != 0 && r.Status != c.want {
+			t.Errorf("%s: status %d, want %d; body %.300s", c.name, r.Status, c.want, r.Body)
 			continue
 		}
-		r.expectProblem(t, c.name, r.status, c.slug)
+		expectProblem(t, r, c.name, r.Status, c.slug)
 	}
 	after := a.snapshot()
 	if !maps.Equal(before, after) {
@@ -175,4 +178,22 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	t.Logf("%d bad requests refused, nothing changed", len(cases))
+}
+
+// expectProblem fails the test unless r is a problem+json document with the status and a title (and, when
+// slug is not empty, the type ending in it). Unlike testapp's Response.ExpectProblem it does not want a
+// type when slug is empty.
+func expectProblem(t *testing.T, r testapp.Response, what string, status int, slug string) {
+	t.Helper()
+	var p testapp.Problem
+	r.Expect(t, what, status, &p)
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("%s: Content-Type = %q, want application/problem+json", what, ct)
+	}
+	if p.Status != status || p.Title == "" {
+		t.Errorf("%s: problem %+v", what, p)
+	}
+	if slug != "" && p.Type != httpapi.ProblemTypeBase+slug {
+		t.Errorf("%s: problem type = %q, want %q (detail %q)", what, p.Type, httpapi.ProblemTypeBase+slug, p.Detail)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/statekit/statekit/domain/cart"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 type lineView struct {
@@ -47,33 +48,33 @@ type orderView struct {
 }
 
 func (a *app) setStock(sku string, onHand, price int64) {
-	a.t.Helper()
-	a.do("PUT", "/v1/inventory/"+sku, admin(), map[string]int64{"on_hand": onHand, "price_cents": price}).
-		expect(a.t, "set stock of "+sku, http.StatusOK, nil)
+	a.T.Helper()
+	a.Do("PUT", "/v1/inventory/"+sku, admin(), map[string]int64{"on_hand": onHand, "price_cents": price}).
+		Expect(a.T, "set stock of "+sku, http.StatusOK, nil)
 }
 
 func (a *app) stock(sku string) stockView {
-	a.t.Helper()
+	a.T.Helper()
 	var s stockView
-	a.do("GET", "/v1/inventory/"+sku, admin(), nil).expect(a.t, "stock of "+sku, http.StatusOK, &s)
+	a.Do("GET", "/v1/inventory/"+sku, admin(), nil).Expect(a.T, "stock of "+sku, http.StatusOK, &s)
 	return s
 }
 
 func (a *app) newGuest() guestCreated {
-	a.t.Helper()
+	a.T.Helper()
 	var g guestCreated
-	a.do("POST", "/v1/guest-carts", creds{}, nil).expect(a.t, "create guest cart", http.StatusCreated, &g)
+	a.Do("POST", "/v1/guest-carts", testapp.Creds{}, nil).Expect(a.T, "create guest cart", http.StatusCreated, &g)
 	if g.Token == "" || g.Cart.Kind != "guest" || len(g.Cart.CartID) != 43 {
-		a.t.Fatalf("create guest cart = %+v", g)
+		a.T.Fatalf("create guest cart = %+v", g)
 	}
 	return g
 }
 
 func (a *app) signIn(userID string, body map[string]any, requestID string) string {
-	a.t.Helper()
+	a.T.Helper()
 	var out struct{ Token string }
-	a.do("POST", "/v1/users/"+userID+"/sessions", service().with(requestID), body).
-		expect(a.t, "sign in "+userID, http.StatusCreated, &out)
+	a.Do("POST", "/v1/users/"+userID+"/sessions", service().WithRequestID(requestID), body).
+		Expect(a.T, "sign in "+userID, http.StatusCreated, &out)
 	return out.Token
 }
 
@@ -91,27 +92,27 @@ func quantities(c cartView) map[string]int64 {
 // guest token stops working, and checkout sells the merged cart and publishes cart.checked_out.
 func TestGuestCartMergedOnSignIn(t *testing.T) {
 	t.Parallel()
-	mergedOpt, merged := subscribe("test.cart_merged", "cart.merged")
-	soldOpt, sold := subscribe("test.cart_checked_out", "cart.checked_out")
+	mergedOpt, merged := testapp.Subscribe("test.cart_merged", "cart.merged")
+	soldOpt, sold := testapp.Subscribe("test.cart_checked_out", "cart.checked_out")
 	a := newApp(t, mergedOpt, soldOpt)
 	a.setStock("mug", 10, 1299)
 	a.setStock("tea", 5, 450)
 
 	// alice already has a mug in her cart from an earlier visit.
 	earlier := a.signIn("alice", map[string]any{}, "req-cart-earlier")
-	a.do("POST", "/v1/cart/items", user(earlier), map[string]any{"sku": "mug", "quantity": 1}).
-		expect(t, "alice adds a mug", http.StatusOK, nil)
+	a.Do("POST", "/v1/cart/items", user(earlier), map[string]any{"sku": "mug", "quantity": 1}).
+		Expect(t, "alice adds a mug", http.StatusOK, nil)
 
 	// As a guest she adds two mugs and three teas.
 	g := a.newGuest()
 	var line lineView
-	a.do("POST", "/v1/guest-cart/items", guestOf(g.Token), map[string]any{"sku": "mug", "quantity": 2}).
-		expect(t, "guest adds mugs", http.StatusOK, &line)
+	a.Do("POST", "/v1/guest-cart/items", guestOf(g.Token), map[string]any{"sku": "mug", "quantity": 2}).
+		Expect(t, "guest adds mugs", http.StatusOK, &line)
 	if line.Quantity != 2 || line.UnitPriceCents != 1299 || line.Reserved != 2 || line.ReservedUntil == nil {
 		t.Errorf("guest line = %+v", line)
 	}
-	a.do("POST", "/v1/guest-cart/items", guestOf(g.Token), map[string]any{"sku": "tea", "quantity": 3}).
-		expect(t, "guest adds tea", http.StatusOK, nil)
+	a.Do("POST", "/v1/guest-cart/items", guestOf(g.Token), map[string]any{"sku": "tea", "quantity": 3}).
+		Expect(t, "guest adds tea", http.StatusOK, nil)
 	if s := a.stock("mug"); s.Reserved != 3 || s.Available != 7 {
 		t.Errorf("mug stock before sign-in = %+v, want 3 reserved", s)
 	}
@@ -119,7 +120,7 @@ func TestGuestCartMergedOnSignIn(t *testing.T) {
 	// She signs in with the guest cart: the merge happens on session.created.
 	const requestID = "req-cart-signin-01"
 	token := a.signIn("alice", map[string]any{"guest_cart_id": g.Cart.CartID}, requestID)
-	e := next(t, merged, "cart.merged")
+	e := testapp.Next(t, merged, "cart.merged")
 	var m cart.Merged
 	if err := e.Decode(&m); err != nil {
 		t.Fatalf("decode cart.merged %s: %v", e.Payload, err)
@@ -133,7 +134,7 @@ func TestGuestCartMergedOnSignIn(t *testing.T) {
 	}
 
 	var c cartView
-	a.do("GET", "/v1/cart", user(token), nil).expect(t, "alice's cart", http.StatusOK, &c)
+	a.Do("GET", "/v1/cart", user(token), nil).Expect(t, "alice's cart", http.StatusOK, &c)
 	if q := quantities(c); len(q) != 2 || q["mug"] != 3 || q["tea"] != 3 || c.TotalCents != 3*1299+3*450 || c.UserID != "alice" {
 		t.Errorf("merged cart = %+v", c)
 	}
@@ -145,15 +146,15 @@ func TestGuestCartMergedOnSignIn(t *testing.T) {
 	if s := a.stock("mug"); s.Reserved != 3 {
 		t.Errorf("mug stock after the merge = %+v, want the same 3 reserved", s)
 	}
-	a.do("GET", "/v1/guest-cart", guestOf(g.Token), nil).expectProblem(t, "guest cart after the merge", http.StatusNotFound, "cart-not-found")
+	a.Do("GET", "/v1/guest-cart", guestOf(g.Token), nil).ExpectProblem(t, "guest cart after the merge", http.StatusNotFound, "cart-not-found")
 
 	// Checkout sells the merged cart.
 	var o orderView
-	a.do("POST", "/v1/cart/checkout", user(token).with("req-cart-checkout1"), nil).expect(t, "checkout", http.StatusCreated, &o)
+	a.Do("POST", "/v1/cart/checkout", user(token).WithRequestID("req-cart-checkout1"), nil).Expect(t, "checkout", http.StatusCreated, &o)
 	if o.OrderID == "" || o.TotalCents != 3*1299+3*450 || len(o.Lines) != 2 {
 		t.Errorf("order = %+v", o)
 	}
-	e = next(t, sold, "cart.checked_out")
+	e = testapp.Next(t, sold, "cart.checked_out")
 	var out cart.CheckedOut
 	if err := e.Decode(&out); err != nil {
 		t.Fatal(err)
@@ -164,11 +165,11 @@ func TestGuestCartMergedOnSignIn(t *testing.T) {
 	if s := a.stock("mug"); s.OnHand != 7 || s.Reserved != 0 || s.Sold != 3 {
 		t.Errorf("mug stock after checkout = %+v", s)
 	}
-	a.do("GET", "/v1/cart", user(token), nil).expect(t, "cart after checkout", http.StatusOK, &c)
+	a.Do("GET", "/v1/cart", user(token), nil).Expect(t, "cart after checkout", http.StatusOK, &c)
 	if len(c.Lines) != 0 {
 		t.Errorf("cart after checkout = %+v", c)
 	}
-	a.do("POST", "/v1/cart/checkout", user(token), nil).expectProblem(t, "second checkout", http.StatusConflict, "cart-empty")
+	a.Do("POST", "/v1/cart/checkout", user(token), nil).ExpectProblem(t, "second checkout", http.StatusConflict, "cart-empty")
 }
 
 // TestCartEndpoints walks the rest of the surface once: set, remove, extend, clear, merge on demand,
@@ -179,12 +180,12 @@ func TestCartEndpoints(t *testing.T) {
 	a.setStock("pen", 3, 200)
 	g := a.newGuest()
 	tok := guestOf(g.Token)
-	a.do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 4}).
-		expectProblem(t, "more than in stock", http.StatusConflict, "insufficient-stock")
-	a.do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 2}).expect(t, "add", http.StatusOK, nil)
-	a.do("PUT", "/v1/guest-cart/items/pen", tok, map[string]any{"quantity": 3}).expect(t, "set", http.StatusOK, nil)
-	a.do("PUT", "/v1/guest-cart/items/ink", tok, map[string]any{"quantity": 1}).
-		expectProblem(t, "set an unknown SKU", http.StatusNotFound, "sku-not-found")
+	a.Do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 4}).
+		ExpectProblem(t, "more than in stock", http.StatusConflict, "insufficient-stock")
+	a.Do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 2}).Expect(t, "add", http.StatusOK, nil)
+	a.Do("PUT", "/v1/guest-cart/items/pen", tok, map[string]any{"quantity": 3}).Expect(t, "set", http.StatusOK, nil)
+	a.Do("PUT", "/v1/guest-cart/items/ink", tok, map[string]any{"quantity": 1}).
+		ExpectProblem(t, "set an unknown SKU", http.StatusNotFound, "sku-not-found")
 	if s := a.stock("pen"); s.Reserved != 3 || s.Available != 0 {
 		t.Errorf("pen stock = %+v", s)
 	}
@@ -194,41 +195,41 @@ func TestCartEndpoints(t *testing.T) {
 			Reserved int64  `json:"reserved"`
 		} `json:"reservations"`
 	}
-	a.do("POST", "/v1/guest-cart/reservations/extend", tok, nil).expect(t, "extend", http.StatusOK, &ext)
+	a.Do("POST", "/v1/guest-cart/reservations/extend", tok, nil).Expect(t, "extend", http.StatusOK, &ext)
 	if len(ext.Reservations) != 1 || ext.Reservations[0].Reserved != 3 {
 		t.Errorf("extend = %+v", ext)
 	}
-	a.do("PUT", "/v1/guest-cart/items/pen", tok, map[string]any{"quantity": 0}).expect(t, "set to 0", http.StatusNoContent, nil)
-	a.do("DELETE", "/v1/guest-cart/items/pen", tok, nil).expectProblem(t, "remove a removed line", http.StatusNotFound, "cart-line-not-found")
+	a.Do("PUT", "/v1/guest-cart/items/pen", tok, map[string]any{"quantity": 0}).Expect(t, "set to 0", http.StatusNoContent, nil)
+	a.Do("DELETE", "/v1/guest-cart/items/pen", tok, nil).ExpectProblem(t, "remove a removed line", http.StatusNotFound, "cart-line-not-found")
 	if s := a.stock("pen"); s.Reserved != 0 {
 		t.Errorf("pen stock after removal = %+v", s)
 	}
-	a.do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 1}).expect(t, "add again", http.StatusOK, nil)
-	a.do("DELETE", "/v1/guest-cart", tok, nil).expect(t, "clear", http.StatusNoContent, nil)
+	a.Do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 1}).Expect(t, "add again", http.StatusOK, nil)
+	a.Do("DELETE", "/v1/guest-cart", tok, nil).Expect(t, "clear", http.StatusNoContent, nil)
 	if s := a.stock("pen"); s.Reserved != 0 {
 		t.Errorf("pen stock after clear = %+v", s)
 	}
 
 	// Merge on demand, twice: the second finds nothing.
-	a.do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 2}).expect(t, "add", http.StatusOK, nil)
+	a.Do("POST", "/v1/guest-cart/items", tok, map[string]any{"sku": "pen", "quantity": 2}).Expect(t, "add", http.StatusOK, nil)
 	bob := a.signIn("bob", map[string]any{}, "")
-	a.do("POST", "/v1/cart/merge", user(bob), map[string]any{"guest_token": g.Token}).expect(t, "merge", http.StatusOK, nil)
-	a.do("POST", "/v1/cart/merge", user(bob), map[string]any{"guest_token": g.Token}).
-		expectProblem(t, "merge again", http.StatusNotFound, "cart-not-found")
+	a.Do("POST", "/v1/cart/merge", user(bob), map[string]any{"guest_token": g.Token}).Expect(t, "merge", http.StatusOK, nil)
+	a.Do("POST", "/v1/cart/merge", user(bob), map[string]any{"guest_token": g.Token}).
+		ExpectProblem(t, "merge again", http.StatusNotFound, "cart-not-found")
 	var c cartView
-	a.do("GET", "/v1/cart", user(bob), nil).expect(t, "bob's cart", http.StatusOK, &c)
+	a.Do("GET", "/v1/cart", user(bob), nil).Expect(t, "bob's cart", http.StatusOK, &c)
 	if q := quantities(c); q["pen"] != 2 || c.Lines[0].Reserved != 2 {
 		t.Errorf("bob's cart = %+v", c)
 	}
 
 	// Inventory administration.
 	var s stockView
-	a.do("POST", "/v1/inventory/pen/adjust", admin(), map[string]int64{"delta": 5}).expect(t, "restock", http.StatusOK, &s)
+	a.Do("POST", "/v1/inventory/pen/adjust", admin(), map[string]int64{"delta": 5}).Expect(t, "restock", http.StatusOK, &s)
 	if s.OnHand != 8 || s.Reserved != 2 || s.Available != 6 {
 		t.Errorf("after restock = %+v", s)
 	}
-	a.do("POST", "/v1/inventory/pen/adjust", admin(), map[string]int64{"delta": -7}).
-		expectProblem(t, "below reserved", http.StatusConflict, "stock-conflict")
-	a.do("GET", "/v1/inventory/pen", service(), nil).expectProblem(t, "inventory without admin", http.StatusForbidden, "forbidden")
-	a.do("GET", "/v1/inventory/pen", user(bob), nil).expectProblem(t, "inventory as a user", http.StatusForbidden, "forbidden")
+	a.Do("POST", "/v1/inventory/pen/adjust", admin(), map[string]int64{"delta": -7}).
+		ExpectProblem(t, "below reserved", http.StatusConflict, "stock-conflict")
+	a.Do("GET", "/v1/inventory/pen", service(), nil).ExpectProblem(t, "inventory without admin", http.StatusForbidden, "forbidden")
+	a.Do("GET", "/v1/inventory/pen", user(bob), nil).ExpectProblem(t, "inventory as a user", http.StatusForbidden, "forbidden")
 }

@@ -4,20 +4,10 @@
 package cartflow
 
 import (
-	"context"
 	"os"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
-func TestMain(m *testing.M) {
-	redis.SetLogger(quietRedis{})
-	os.Exit(harness.Run(m))
-}
-
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
+func TestMain(m *testing.M) { os.Exit(testapp.Run(m)) }

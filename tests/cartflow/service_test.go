@@ -16,37 +16,8 @@ import (
 	"github.com/statekit/statekit/domain/session"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
-
-// recorder is a ports.EventPublisher that keeps what it is given and can be told to fail.
-type recorder struct {
-	mu     sync.Mutex
-	events []ports.Event
-	fail   int // how many more calls fail
-}
-
-func (r *recorder) Publish(_ context.Context, events ...ports.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail > 0 {
-		r.fail--
-		return errors.New("bus down")
-	}
-	r.events = append(r.events, events...)
-	return nil
-}
-
-func (r *recorder) named(name string) []ports.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []ports.Event
-	for _, e := range r.events {
-		if e.EventName() == name {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // clock is a simulated ports.Clock.
 type clock struct {
@@ -70,7 +41,7 @@ func (c *clock) Advance(d time.Duration) {
 type fixture struct {
 	ctx   context.Context
 	svc   *cartapp.Service
-	pub   *recorder
+	pub   *testapp.Recorder
 	clock *clock
 }
 
@@ -80,7 +51,7 @@ func newFixture(t *testing.T, tg harness.Target) fixture {
 	t.Cleanup(cancel)
 	p := cart.DefaultPolicy()
 	clk := &clock{now: time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)}
-	pub := &recorder{}
+	pub := &testapp.Recorder{}
 	svc := cartapp.NewService(cartredis.New(tg.Client, tg.Prefix, p, clk), cartredis.NewInventory(tg.Client, tg.Prefix, p, clk), pub, p)
 	return fixture{ctx: ctx, svc: svc, pub: pub, clock: clk}
 }
@@ -136,7 +107,7 @@ func TestMergeOnceUnderRedelivery(t *testing.T) {
 			f.must(t, "AddItem", err)
 			env := createdEnvelope(t, "alice", c.Ref.ID)
 			if failFirst {
-				f.pub.fail = 1
+				f.pub.FailNext(1)
 				if err := handle(f.ctx, env); !errors.Is(err, cartapp.ErrEventNotPublished) {
 					t.Fatalf("round %d: first delivery with the bus down = %v, want ErrEventNotPublished", round, err)
 				}
@@ -146,7 +117,7 @@ func TestMergeOnceUnderRedelivery(t *testing.T) {
 					t.Fatalf("round %d: Handle: %v", round, err)
 				}
 			}
-			if n := len(f.pub.named("cart.merged")); n != round+1 {
+			if n := len(f.pub.Named("cart.merged")); n != round+1 {
 				t.Errorf("round %d: %d cart.merged published in all, want %d", round, n, round+1)
 			}
 			_, err = f.svc.Get(f.ctx, tok.Ref())
@@ -199,7 +170,7 @@ func TestAddAndCheckoutLastUnits(t *testing.T) {
 			t.Errorf("orders %d, refused %d; want 10 and 54", orders.Load(), refused.Load())
 		}
 		wantStock(t, f, "last", 0, 0, 10)
-		if n := len(f.pub.named("cart.checked_out")); n != 10 {
+		if n := len(f.pub.Named("cart.checked_out")); n != 10 {
 			t.Errorf("%d cart.checked_out published, want 10", n)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/statekit/statekit/domain/activity"
 	"github.com/statekit/statekit/domain/cart"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // activityDoc is an activity as the API shows it.
@@ -45,7 +46,7 @@ func (p activityPage) actions() []string {
 // and the user's feed shows it.
 func TestCartMergedBecomesActivity(t *testing.T) {
 	t.Parallel()
-	recorded, recordedCh := subscribe("test.recorded", "activity.recorded")
+	recorded, recordedCh := testapp.Subscribe("test.recorded", "activity.recorded")
 	var bus ports.EventPublisher
 	a := newApp(t, recorded, fx.Populate(&bus))
 
@@ -54,7 +55,7 @@ func TestCartMergedBecomesActivity(t *testing.T) {
 	if err := bus.Publish(ctx, merged); err != nil {
 		t.Fatal(err)
 	}
-	e := next(t, recordedCh, "activity.recorded")
+	e := testapp.Next(t, recordedCh, "activity.recorded")
 	var rec activity.Recorded
 	if err := e.Decode(&rec); err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func TestCartMergedBecomesActivity(t *testing.T) {
 		t.Errorf("activity.recorded = %+v (source %q, correlation %q)", rec, e.Source, e.CorrelationID)
 	}
 	var feed activityPage
-	a.do("GET", "/v1/users/olga/activities", adminCreds(), nil).expect(t, "olga's feed", http.StatusOK, &feed)
+	a.Do("GET", "/v1/users/olga/activities", adminCreds(), nil).Expect(t, "olga's feed", http.StatusOK, &feed)
 	if len(feed.Activities) != 1 || feed.Activities[0].ID != rec.ActivityID || feed.Activities[0].Action != "cart.merged" {
 		t.Errorf("feed = %+v", feed)
 	}
@@ -76,25 +77,25 @@ func TestCartMergedBecomesActivity(t *testing.T) {
 // activity module records that and publishes activity.recorded.
 func TestGuestCartChainToActivity(t *testing.T) {
 	t.Parallel()
-	recorded, recordedCh := subscribe("test.recorded", "activity.recorded")
+	recorded, recordedCh := testapp.Subscribe("test.recorded", "activity.recorded")
 	a := newApp(t, recorded)
-	a.do("PUT", "/v1/inventory/sku-chain", adminCreds(), map[string]any{"on_hand": 10, "price_cents": 499}).
-		expect(t, "stock", http.StatusOK, nil)
+	a.Do("PUT", "/v1/inventory/sku-chain", adminCreds(), map[string]any{"on_hand": 10, "price_cents": 499}).
+		Expect(t, "stock", http.StatusOK, nil)
 	var guest struct {
 		Token string `json:"token"`
 		Cart  struct {
 			CartID string `json:"cart_id"`
 		} `json:"cart"`
 	}
-	a.do("POST", "/v1/guest-carts", creds{}, nil).expect(t, "guest cart", http.StatusCreated, &guest)
+	a.Do("POST", "/v1/guest-carts", testapp.Creds{}, nil).Expect(t, "guest cart", http.StatusCreated, &guest)
 	add := a.doWithHeaders("POST", "/v1/guest-cart/items", map[string]string{"X-Cart-Token": guest.Token},
 		map[string]any{"sku": "sku-chain", "quantity": 2})
-	if add.status/100 != 2 {
-		t.Fatalf("add to the guest cart: %d %s", add.status, add.body)
+	if add.Status/100 != 2 {
+		t.Fatalf("add to the guest cart: %d %s", add.Status, add.Body)
 	}
 	s := a.create("zoe", map[string]any{"guest_cart_id": guest.Cart.CartID})
 
-	e := next(t, recordedCh, "activity.recorded")
+	e := testapp.Next(t, recordedCh, "activity.recorded")
 	var rec activity.Recorded
 	if err := e.Decode(&rec); err != nil {
 		t.Fatal(err)
@@ -109,12 +110,12 @@ func TestGuestCartChainToActivity(t *testing.T) {
 			Quantity int64  `json:"quantity"`
 		} `json:"lines"`
 	}
-	a.do("GET", "/v1/cart", bearer(s.Token), nil).expect(t, "merged cart", http.StatusOK, &mine)
+	a.Do("GET", "/v1/cart", bearer(s.Token), nil).Expect(t, "merged cart", http.StatusOK, &mine)
 	if len(mine.Lines) != 1 || mine.Lines[0].SKU != "sku-chain" || mine.Lines[0].Quantity != 2 {
 		t.Errorf("zoe's cart after sign-in = %+v", mine)
 	}
 	var feed activityPage
-	a.do("GET", "/v1/activities", bearer(s.Token), nil).expect(t, "zoe's feed", http.StatusOK, &feed)
+	a.Do("GET", "/v1/activities", bearer(s.Token), nil).Expect(t, "zoe's feed", http.StatusOK, &feed)
 	if len(feed.Activities) != 1 || feed.Activities[0].ID != rec.ActivityID {
 		t.Errorf("zoe's feed = %+v", feed)
 	}
@@ -124,7 +125,7 @@ func TestGuestCartChainToActivity(t *testing.T) {
 // feeds, a session replay, the global feed and a funnel; five failed logins publish a detection.
 func TestActivityOverHTTP(t *testing.T) {
 	t.Parallel()
-	detected, detectedCh := subscribe("test.detected", "activity.pattern_detected")
+	detected, detectedCh := testapp.Subscribe("test.detected", "activity.pattern_detected")
 	a := newApp(t, detected)
 	record := func(user string, body map[string]any, status int) activityDoc {
 		t.Helper()
@@ -132,7 +133,7 @@ func TestActivityOverHTTP(t *testing.T) {
 			Activity  activityDoc `json:"activity"`
 			Duplicate bool        `json:"duplicate"`
 		}
-		a.do("POST", "/v1/users/"+user+"/activities", adminCreds(), body).expect(t, "record "+user, status, &out)
+		a.Do("POST", "/v1/users/"+user+"/activities", adminCreds(), body).Expect(t, "record "+user, status, &out)
 		if out.Duplicate != (status == http.StatusOK) {
 			t.Errorf("duplicate = %t with status %d", out.Duplicate, status)
 		}
@@ -157,10 +158,10 @@ func TestActivityOverHTTP(t *testing.T) {
 		Scanned   int  `json:"scanned"`
 		Truncated bool `json:"truncated"`
 	}
-	a.do("POST", "/v1/activities/funnels", adminCreds(), map[string]any{
+	a.Do("POST", "/v1/activities/funnels", adminCreds(), map[string]any{
 		"steps": []string{"product.view", "cart.add", "checkout"}, "within": "1h",
 		"from": start, "to": time.Now().UTC().Add(time.Minute),
-	}).expect(t, "funnel", http.StatusOK, &funnel)
+	}).Expect(t, "funnel", http.StatusOK, &funnel)
 	if len(funnel.Steps) != 3 || funnel.Steps[0].Users != 3 || funnel.Steps[1].Users != 2 || funnel.Steps[2].Users != 1 ||
 		funnel.Scanned != 7 || funnel.Truncated || funnel.Steps[2].Conversion != 0.5 {
 		t.Errorf("funnel = %+v", funnel)
@@ -168,18 +169,18 @@ func TestActivityOverHTTP(t *testing.T) {
 
 	// Replay of one session, oldest first; the user's feed, newest first, in pages.
 	var replay activityPage
-	a.do("GET", "/v1/users/pia/activities/sessions/s-pia", adminCreds(), nil).expect(t, "replay", http.StatusOK, &replay)
+	a.Do("GET", "/v1/users/pia/activities/sessions/s-pia", adminCreds(), nil).Expect(t, "replay", http.StatusOK, &replay)
 	if got := strings.Join(replay.actions(), ","); got != "product.view,cart.add,checkout" {
 		t.Errorf("replay = %s", got)
 	}
 	var p1, p2 activityPage
-	a.do("GET", "/v1/users/pia/activities?limit=2", adminCreds(), nil).expect(t, "feed page 1", http.StatusOK, &p1)
-	a.do("GET", "/v1/users/pia/activities?limit=2&before="+p1.Next, adminCreds(), nil).expect(t, "feed page 2", http.StatusOK, &p2)
+	a.Do("GET", "/v1/users/pia/activities?limit=2", adminCreds(), nil).Expect(t, "feed page 1", http.StatusOK, &p1)
+	a.Do("GET", "/v1/users/pia/activities?limit=2&before="+p1.Next, adminCreds(), nil).Expect(t, "feed page 2", http.StatusOK, &p2)
 	if got := strings.Join(append(p1.actions(), p2.actions()...), ","); got != "checkout,cart.add,product.view" || p2.Next != "" {
 		t.Errorf("feed pages = %s (next %q)", got, p2.Next)
 	}
 	var global activityPage
-	a.do("GET", "/v1/activities/global?limit=100", adminCreds(), nil).expect(t, "global", http.StatusOK, &global)
+	a.Do("GET", "/v1/activities/global?limit=100", adminCreds(), nil).Expect(t, "global", http.StatusOK, &global)
 	if len(global.Activities) != 7 || global.Activities[0].UserID != "rob" {
 		t.Errorf("global = %v", global.actions())
 	}
@@ -194,24 +195,24 @@ func TestActivityOverHTTP(t *testing.T) {
 	// A session holder records into its own session and reads its own feed.
 	s := a.create("sam", nil)
 	var mine struct{ Activity activityDoc }
-	a.do("POST", "/v1/activities", bearer(s.Token), map[string]any{"action": "page.view", "properties": map[string]string{"path": "/"}}).
-		expect(t, "holder records", http.StatusCreated, &mine)
+	a.Do("POST", "/v1/activities", bearer(s.Token), map[string]any{"action": "page.view", "properties": map[string]string{"path": "/"}}).
+		Expect(t, "holder records", http.StatusCreated, &mine)
 	if mine.Activity.UserID != "sam" || mine.Activity.SessionID != s.Session.ID || mine.Activity.Properties["path"] != "/" {
 		t.Errorf("holder's activity = %+v", mine.Activity)
 	}
 	var own activityPage
-	a.do("GET", "/v1/activities", bearer(s.Token), nil).expect(t, "holder's feed", http.StatusOK, &own)
+	a.Do("GET", "/v1/activities", bearer(s.Token), nil).Expect(t, "holder's feed", http.StatusOK, &own)
 	if len(own.Activities) != 1 || own.Activities[0].ID != mine.Activity.ID {
 		t.Errorf("holder's feed = %+v", own)
 	}
-	a.do("POST", "/v1/activities", bearer(s.Token), map[string]any{"action": "x", "session_id": "someone-else"}).
-		expectProblem(t, "holder writes into another session", http.StatusUnprocessableEntity, "invalid-activity-input")
+	a.Do("POST", "/v1/activities", bearer(s.Token), map[string]any{"action": "x", "session_id": "someone-else"}).
+		ExpectProblem(t, "holder writes into another session", http.StatusUnprocessableEntity, "invalid-activity-input")
 
 	// Five failed logins within the window publish activity.pattern_detected once.
 	for range 5 {
 		record("tess", map[string]any{"action": activity.ActionLoginFailed}, http.StatusCreated)
 	}
-	e := next(t, detectedCh, "activity.pattern_detected")
+	e := testapp.Next(t, detectedCh, "activity.pattern_detected")
 	var det activity.PatternDetected
 	if err := e.Decode(&det); err != nil {
 		t.Fatal(err)
@@ -227,8 +228,8 @@ func TestActivityOverHTTP(t *testing.T) {
 	}
 
 	// Scopes: the sessions key may not read activity; a holder may not use the service routes.
-	a.do("GET", "/v1/users/pia/activities", serviceCreds(), nil).expectProblem(t, "sessions key", http.StatusForbidden, "forbidden")
-	a.do("GET", "/v1/activities/global", bearer(s.Token), nil).expectProblem(t, "holder on global", http.StatusForbidden, "forbidden")
+	a.Do("GET", "/v1/users/pia/activities", serviceCreds(), nil).ExpectProblem(t, "sessions key", http.StatusForbidden, "forbidden")
+	a.Do("GET", "/v1/activities/global", bearer(s.Token), nil).ExpectProblem(t, "holder on global", http.StatusForbidden, "forbidden")
 }
 
 // TestActivityBadInput: ids with the characters Redis keys care about, bad actions, cursors, limits and
@@ -236,8 +237,8 @@ func TestActivityOverHTTP(t *testing.T) {
 func TestActivityBadInput(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	a.do("POST", "/v1/users/uma/activities", adminCreds(), map[string]any{"action": "seed", "session_id": "s1"}).
-		expect(t, "seed", http.StatusCreated, nil)
+	a.Do("POST", "/v1/users/uma/activities", adminCreds(), map[string]any{"action": "seed", "session_id": "s1"}).
+		Expect(t, "seed", http.StatusCreated, nil)
 	before := activityKeys(a.snapshot())
 	admin := adminCreds()
 	funnel := func(change map[string]any) map[string]any {
@@ -272,7 +273,7 @@ func TestActivityBadInput(t *testing.T) {
 		{"funnel from not a time", "POST", "/v1/activities/funnels", admin, funnel(map[string]any{"from": "yesterday"}), 400},
 	}
 	for _, c := range cases {
-		a.do(c.method, c.path, c.c, c.body).expectProblem(t, c.name, c.want, "")
+		a.Do(c.method, c.path, c.c, c.body).ExpectProblem(t, c.name, c.want, "")
 	}
 	if after := activityKeys(a.snapshot()); !maps.Equal(before, after) {
 		t.Errorf("bad requests changed the activity keys:\nbefore %v\nafter  %v", before, after)

@@ -3,6 +3,8 @@ package component
 import (
 	"net/http"
 	"testing"
+
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // TestAuth checks who may call what: service keys by scope, session holders by token.
@@ -14,38 +16,38 @@ func TestAuth(t *testing.T) {
 
 	cases := []struct {
 		name, method, path string
-		c                  creds
+		c                  testapp.Creds
 		status             int
 		slug               string
 	}{
-		{"no credential on a service route", "GET", create, creds{}, http.StatusUnauthorized, "unauthenticated"},
-		{"no credential on a holder route", "GET", "/v1/session", creds{}, http.StatusUnauthorized, "unauthenticated"},
-		{"unknown API key", "GET", create, creds{apiKey: "not-a-key-0123456789abcdefgh"}, http.StatusUnauthorized, "unauthenticated"},
-		{"unknown API key wins over a good token", "GET", "/v1/session", creds{apiKey: "nope", bearer: s.Token}, http.StatusUnauthorized, "unauthenticated"},
+		{"no credential on a service route", "GET", create, testapp.Creds{}, http.StatusUnauthorized, "unauthenticated"},
+		{"no credential on a holder route", "GET", "/v1/session", testapp.Creds{}, http.StatusUnauthorized, "unauthenticated"},
+		{"unknown API key", "GET", create, testapp.Creds{APIKey: "not-a-key-0123456789abcdefgh"}, http.StatusUnauthorized, "unauthenticated"},
+		{"unknown API key wins over a good token", "GET", "/v1/session", testapp.Creds{APIKey: "nope", Bearer: s.Token}, http.StatusUnauthorized, "unauthenticated"},
 		{"session token on a service route", "GET", create, bearer(s.Token), http.StatusForbidden, "forbidden"},
-		{"session cookie on a service route", "DELETE", create, creds{cookie: s.Token}, http.StatusForbidden, "forbidden"},
+		{"session cookie on a service route", "DELETE", create, testapp.Creds{Cookie: s.Token}, http.StatusForbidden, "forbidden"},
 		{"service key on a holder route", "GET", "/v1/session", serviceCreds(), http.StatusForbidden, "forbidden"},
-		{"admin key on a holder route", "DELETE", "/v1/sessions", creds{apiKey: adminKey}, http.StatusForbidden, "forbidden"},
+		{"admin key on a holder route", "DELETE", "/v1/sessions", testapp.Creds{APIKey: testapp.AdminKey}, http.StatusForbidden, "forbidden"},
 		{"malformed token", "GET", "/v1/session", bearer("garbage"), http.StatusUnauthorized, "invalid-session-token"},
 		{"well-formed unknown token", "GET", "/v1/session", bearer("0000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), http.StatusUnauthorized, "unauthenticated"},
-		{"malformed cookie", "GET", "/v1/session", creds{cookie: "x:{y}*"}, http.StatusUnauthorized, "invalid-session-token"},
+		{"malformed cookie", "GET", "/v1/session", testapp.Creds{Cookie: "x:{y}*"}, http.StatusUnauthorized, "invalid-session-token"},
 	}
 	for _, c := range cases {
-		r := a.do(c.method, c.path, c.c, nil)
-		p := r.expectProblem(t, c.name, c.status, c.slug)
-		if c.status == http.StatusUnauthorized && r.header.Get("WWW-Authenticate") == "" {
+		r := a.Do(c.method, c.path, c.c, nil)
+		p := r.ExpectProblem(t, c.name, c.status, c.slug)
+		if c.status == http.StatusUnauthorized && r.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: 401 without WWW-Authenticate", c.name)
 		}
-		if p.RequestID == "" || p.RequestID != r.header.Get("X-Request-ID") {
-			t.Errorf("%s: problem request_id %q, X-Request-ID %q", c.name, p.RequestID, r.header.Get("X-Request-ID"))
+		if p.RequestID == "" || p.RequestID != r.Header.Get("X-Request-ID") {
+			t.Errorf("%s: problem request_id %q, X-Request-ID %q", c.name, p.RequestID, r.Header.Get("X-Request-ID"))
 		}
 	}
 
 	// Authorization must be "Bearer <token>".
 	for _, h := range []string{"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", s.Token} {
-		req, _ := http.NewRequest("GET", a.base+"/v1/session", nil)
+		req, _ := http.NewRequest("GET", a.Base+"/v1/session", nil)
 		req.Header.Set("Authorization", h)
-		resp, err := a.http.Do(req)
+		resp, err := a.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,12 +59,12 @@ func TestAuth(t *testing.T) {
 
 	// The admin scope implies sessions; the sessions key works too.
 	var out issued
-	a.do("POST", create, creds{apiKey: adminKey}, map[string]any{}).expect(t, "admin key creates", http.StatusCreated, &out)
-	a.do("GET", create, serviceCreds(), nil).expect(t, "sessions key lists", http.StatusOK, nil)
+	a.Do("POST", create, testapp.Creds{APIKey: testapp.AdminKey}, map[string]any{}).Expect(t, "admin key creates", http.StatusCreated, &out)
+	a.Do("GET", create, serviceCreds(), nil).Expect(t, "sessions key lists", http.StatusOK, nil)
 	// The token is accepted as "bearer" in any case.
-	req, _ := http.NewRequest("GET", a.base+"/v1/session", nil)
+	req, _ := http.NewRequest("GET", a.Base+"/v1/session", nil)
 	req.Header.Set("Authorization", "bearer "+out.Token)
-	resp, err := a.http.Do(req)
+	resp, err := a.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

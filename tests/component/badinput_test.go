@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // badCase is one request that must be refused with a problem document.
 type badCase struct {
 	name, method, path string
-	c                  creds
+	c                  testapp.Creds
 	body               any
 	want               int
 }
@@ -25,15 +27,15 @@ func TestBadInput(t *testing.T) {
 	a := newApp(t)
 	victim := a.create("nina", map[string]any{"device": map[string]string{"ua": "x"}})
 	other := a.create("omar", nil)
-	a.do("PATCH", "/v1/session", bearer(victim.Token), map[string]any{"data": map[string]string{"k": "v"}}).
-		expect(t, "set data", http.StatusOK, nil)
+	a.Do("PATCH", "/v1/session", bearer(victim.Token), map[string]any{"data": map[string]string{"k": "v"}}).
+		Expect(t, "set data", http.StatusOK, nil)
 	nina := bearer(victim.Token)
 	svc := serviceCreds()
 	// Bodies are sent as raw bytes, exactly as written here.
 	raw := func(s string) []byte { return []byte(s) }
 
 	var cases []badCase
-	add := func(name, method, path string, c creds, body any, want int) {
+	add := func(name, method, path string, c testapp.Creds, body any, want int) {
 		cases = append(cases, badCase{name, method, path, c, body, want})
 	}
 
@@ -172,26 +174,26 @@ func TestBadInput(t *testing.T) {
 	}
 
 	for _, c := range cases {
-		r := a.do(c.method, c.path, c.c, c.body)
+		r := a.Do(c.method, c.path, c.c, c.body)
 		what := c.name + " (" + c.method + " " + c.path
 		if len(what) > 200 {
 			what = what[:200] + "..."
 		}
 		what += ")"
 		if c.want == http.StatusTemporaryRedirect {
-			if r.status != c.want || r.header.Get("Location") == "" {
-				t.Errorf("%s: status %d, Location %q; want a 307 redirect", what, r.status, r.header.Get("Location"))
+			if r.Status != c.want || r.Header.Get("Location") == "" {
+				t.Errorf("%s: status %d, Location %q; want a 307 redirect", what, r.Status, r.Header.Get("Location"))
 			}
 			continue
 		}
-		if r.status >= 500 || r.status < 400 {
-			t.Errorf("%s: status %d, want a 4xx; body %.300s", what, r.status, r.body)
+		if r.Status >= 500 || r.Status < 400 {
+			t.Errorf("%s: status %d, want a 4xx; body %.300s", what, r.Status, r.Body)
 			continue
 		}
-		var p problem
-		checkProblem(t, what, r, &p)
-		if r.status != c.want {
-			t.Errorf("%s: status %d, want %d; body %.300s", what, r.status, c.want, r.body)
+		var p testapp.Problem
+		testapp.CheckProblem(t, what, r, &p)
+		if r.Status != c.want {
+			t.Errorf("%s: status %d, want %d; body %.300s", what, r.Status, c.want, r.Body)
 		}
 	}
 
@@ -215,11 +217,11 @@ func TestBadInput(t *testing.T) {
 	}
 	// Both sessions still work, with their data.
 	var cur sessionView
-	a.do("GET", "/v1/session", nina, nil).expect(t, "victim after", http.StatusOK, &cur)
+	a.Do("GET", "/v1/session", nina, nil).Expect(t, "victim after", http.StatusOK, &cur)
 	if cur.Data["k"] != "v" || len(cur.Data) != 1 {
 		t.Errorf("victim's data after the bad requests = %v, want k=v", cur.Data)
 	}
-	a.do("GET", "/v1/session", bearer(other.Token), nil).expect(t, "other user's session after", http.StatusOK, nil)
+	a.Do("GET", "/v1/session", bearer(other.Token), nil).Expect(t, "other user's session after", http.StatusOK, nil)
 	t.Logf("%d bad requests refused", len(cases))
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/statekit/statekit/app/cacheapp"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 type cacheStats struct {
@@ -24,9 +25,9 @@ type cacheStats struct {
 }
 
 func (a *app) cacheStats() cacheStats {
-	a.t.Helper()
+	a.T.Helper()
 	var s cacheStats
-	a.do("GET", "/v1/cache/stats", creds{apiKey: adminKey}, nil).expect(a.t, "cache stats", http.StatusOK, &s)
+	a.Do("GET", "/v1/cache/stats", testapp.Creds{APIKey: testapp.AdminKey}, nil).Expect(a.T, "cache stats", http.StatusOK, &s)
 	return s
 }
 
@@ -36,7 +37,7 @@ func TestCacheAdmin(t *testing.T) {
 	t.Parallel()
 	var svc *cacheapp.Service
 	a := newApp(t, fx.Populate(&svc))
-	admin := creds{apiKey: adminKey}
+	admin := testapp.Creds{APIKey: testapp.AdminKey}
 
 	for _, c := range []struct {
 		method, path string
@@ -45,8 +46,8 @@ func TestCacheAdmin(t *testing.T) {
 		{"POST", "/v1/cache/namespaces/users/invalidate"},
 		{"DELETE", "/v1/cache/namespaces/users/keys/42"},
 	} {
-		a.do(c.method, c.path, creds{}, nil).expectProblem(t, c.method+" "+c.path+" anonymous", http.StatusUnauthorized, "unauthenticated")
-		a.do(c.method, c.path, serviceCreds(), nil).expectProblem(t, c.method+" "+c.path+" with a sessions key", http.StatusForbidden, "forbidden")
+		a.Do(c.method, c.path, testapp.Creds{}, nil).ExpectProblem(t, c.method+" "+c.path+" anonymous", http.StatusUnauthorized, "unauthenticated")
+		a.Do(c.method, c.path, serviceCreds(), nil).ExpectProblem(t, c.method+" "+c.path+" with a sessions key", http.StatusForbidden, "forbidden")
 	}
 
 	ctx := context.Background()
@@ -62,7 +63,7 @@ func TestCacheAdmin(t *testing.T) {
 		t.Errorf("stats = %+v, want this instance, 2 L1 hits, 1 load, hit rate 2/3", s)
 	}
 
-	a.do("DELETE", "/v1/cache/namespaces/users/keys/42", admin, nil).expect(t, "delete key", http.StatusNoContent, nil)
+	a.Do("DELETE", "/v1/cache/namespaces/users/keys/42", admin, nil).Expect(t, "delete key", http.StatusNoContent, nil)
 	if v, _ := cacheapp.GetOrLoad(ctx, svc, "users", "42", load); v != "v2" {
 		t.Errorf("after DELETE over HTTP: %q, want a reload (v2)", v)
 	}
@@ -70,8 +71,8 @@ func TestCacheAdmin(t *testing.T) {
 		Namespace  string `json:"namespace"`
 		Generation int64  `json:"generation"`
 	}
-	a.do("POST", "/v1/cache/namespaces/users/invalidate", admin, nil).expect(t, "invalidate", http.StatusOK, &first)
-	a.do("POST", "/v1/cache/namespaces/users/invalidate", admin, nil).expect(t, "invalidate again", http.StatusOK, &second)
+	a.Do("POST", "/v1/cache/namespaces/users/invalidate", admin, nil).Expect(t, "invalidate", http.StatusOK, &first)
+	a.Do("POST", "/v1/cache/namespaces/users/invalidate", admin, nil).Expect(t, "invalidate again", http.StatusOK, &second)
 	if first.Namespace != "users" || first.Generation == 0 || second.Generation <= first.Generation {
 		t.Errorf("generations %+v then %+v, want a namespace moving forward", first, second)
 	}
@@ -85,7 +86,7 @@ func TestCacheAdmin(t *testing.T) {
 		"/v1/cache/namespaces/%7Bns%7D/invalidate",
 		"/v1/cache/namespaces/" + strings.Repeat("n", 65) + "/invalidate",
 	} {
-		a.do("POST", path, admin, nil).expectProblem(t, "POST "+path, http.StatusUnprocessableEntity, "invalid-cache-input")
+		a.Do("POST", path, admin, nil).ExpectProblem(t, "POST "+path, http.StatusUnprocessableEntity, "invalid-cache-input")
 	}
 	for _, path := range []string{
 		"/v1/cache/namespaces/users/keys/a:b",
@@ -93,16 +94,16 @@ func TestCacheAdmin(t *testing.T) {
 		"/v1/cache/namespaces/users/keys/a%20b",
 		"/v1/cache/namespaces/users/keys/" + strings.Repeat("k", 513),
 	} {
-		a.do("DELETE", path, admin, nil).expectProblem(t, "DELETE "+path, http.StatusUnprocessableEntity, "invalid-cache-input")
+		a.Do("DELETE", path, admin, nil).ExpectProblem(t, "DELETE "+path, http.StatusUnprocessableEntity, "invalid-cache-input")
 	}
 	if after := a.snapshot(); len(after) != len(before) {
 		t.Errorf("bad requests changed the keyspace: %d keys before, %d after", len(before), len(after))
 	}
 
-	r := a.do("GET", "/metrics", creds{}, nil)
+	r := a.Do("GET", "/metrics", testapp.Creds{}, nil)
 	for _, want := range []string{`statekit_cache_requests_total{result="l1_hit"} 2`, "statekit_cache_loads_total 3",
 		"statekit_cache_load_seconds_count 3", `statekit_cache_invalidations_total{direction="published"} 3`} {
-		if !strings.Contains(string(r.body), want) {
+		if !strings.Contains(string(r.Body), want) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
@@ -116,10 +117,10 @@ func TestCacheInvalidationAcrossApps(t *testing.T) {
 	var svcA, svcB *cacheapp.Service
 	a := start(t, env(tg), tg.Client, fx.Populate(&svcA))
 	b := start(t, env(tg), tg.Client, fx.Populate(&svcB))
-	admin := creds{apiKey: adminKey}
+	admin := testapp.Creds{APIKey: testapp.AdminKey}
 	// The fan-out reader of each app starts at the stream's end: send deletes until b has seen one.
 	eventually(t, 10*time.Second, "b to receive cache.invalidated", func() bool {
-		a.do("DELETE", "/v1/cache/namespaces/warm/keys/up", admin, nil).expect(t, "warm-up delete", http.StatusNoContent, nil)
+		a.Do("DELETE", "/v1/cache/namespaces/warm/keys/up", admin, nil).Expect(t, "warm-up delete", http.StatusNoContent, nil)
 		return b.cacheStats().InvalidationsReceived > 0
 	})
 
@@ -133,7 +134,7 @@ func TestCacheInvalidationAcrossApps(t *testing.T) {
 		t.Fatalf("b's second read %q was not an L1 hit", v)
 	}
 	received := b.cacheStats().InvalidationsReceived
-	a.do("DELETE", "/v1/cache/namespaces/users/keys/7", admin, nil).expect(t, "delete on a", http.StatusNoContent, nil)
+	a.Do("DELETE", "/v1/cache/namespaces/users/keys/7", admin, nil).Expect(t, "delete on a", http.StatusNoContent, nil)
 	eventually(t, 10*time.Second, "the delete to reach b", func() bool { return b.cacheStats().InvalidationsReceived > received })
 	if v, _ := cacheapp.GetOrLoad(ctx, svcB, "users", "7", load); v != "v2" {
 		t.Errorf("b after a's delete arrived: %q, want a reload (v2)", v)

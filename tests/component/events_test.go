@@ -1,62 +1,32 @@
 package component
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
 
-	"go.uber.org/fx"
-
 	"github.com/statekit/statekit/domain/session"
-	"github.com/statekit/statekit/eventbus"
-	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/testapp"
 )
-
-// subscribe adds a handler for event to the app's bus, the way an app module does, and returns the
-// channel its envelopes arrive on.
-func subscribe(name, event string) (fx.Option, <-chan ports.Envelope) {
-	ch := make(chan ports.Envelope, 64)
-	h := ports.EventHandler{Name: name, Event: event, Handle: func(ctx context.Context, e ports.Envelope) error {
-		select {
-		case ch <- e:
-		default: // the test stopped listening; never block the router
-		}
-		return nil
-	}}
-	return fx.Provide(fx.Annotate(func() ports.EventHandler { return h },
-		fx.ResultTags(`group:"`+eventbus.HandlersGroup+`"`))), ch
-}
-
-func next(t *testing.T, ch <-chan ports.Envelope, what string) ports.Envelope {
-	t.Helper()
-	select {
-	case e := <-ch:
-		return e
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s: no event within 10s", what)
-		return ports.Envelope{}
-	}
-}
 
 // TestSessionCreatedEvent: a session created over HTTP reaches a subscriber of session.created with the
 // request's id as its correlation id.
 func TestSessionCreatedEvent(t *testing.T) {
 	t.Parallel()
-	created, createdCh := subscribe("test.created", "session.created")
-	ended, endedCh := subscribe("test.ended", "session.ended")
+	created, createdCh := testapp.Subscribe("test.created", "session.created")
+	ended, endedCh := testapp.Subscribe("test.ended", "session.ended")
 	a := newApp(t, created, ended)
 
 	const requestID = "req-component-0001"
 	var out issued
-	r := a.do("POST", "/v1/users/ivan/sessions", creds{apiKey: sessionsKey, requestID: requestID},
+	r := a.Do("POST", "/v1/users/ivan/sessions", testapp.Creds{APIKey: testapp.SessionsKey, RequestID: requestID},
 		map[string]any{"ip": "198.51.100.4", "guest_cart_id": "cart-42", "device": map[string]string{"ua": "safari"}})
-	r.expect(t, "create", http.StatusCreated, &out)
-	if got := r.header.Get("X-Request-ID"); got != requestID {
+	r.Expect(t, "create", http.StatusCreated, &out)
+	if got := r.Header.Get("X-Request-ID"); got != requestID {
 		t.Errorf("X-Request-ID echoed = %q, want %q", got, requestID)
 	}
 
-	e := next(t, createdCh, "session.created")
+	e := testapp.Next(t, createdCh, "session.created")
 	if e.Name != "session.created" || e.Version != 1 || e.Source != "session" || e.CorrelationID != requestID || e.ID == "" {
 		t.Errorf("envelope = name %q version %d source %q correlation %q id %q; want session.created, 1, session, %q, an id",
 			e.Name, e.Version, e.Source, e.CorrelationID, e.ID, requestID)
@@ -74,9 +44,9 @@ func TestSessionCreatedEvent(t *testing.T) {
 	}
 
 	// Logout publishes session.ended with the logout's request id.
-	a.do("DELETE", "/v1/session", creds{bearer: out.Token, requestID: "req-component-0002"}, nil).
-		expect(t, "logout", http.StatusNoContent, nil)
-	e = next(t, endedCh, "session.ended")
+	a.Do("DELETE", "/v1/session", testapp.Creds{Bearer: out.Token, RequestID: "req-component-0002"}, nil).
+		Expect(t, "logout", http.StatusNoContent, nil)
+	e = testapp.Next(t, endedCh, "session.ended")
 	var end session.Ended
 	if err := e.Decode(&end); err != nil {
 		t.Fatal(err)
@@ -86,10 +56,10 @@ func TestSessionCreatedEvent(t *testing.T) {
 	}
 
 	// A request without an id still correlates: the server draws one and echoes it.
-	r = a.do("POST", "/v1/users/ivan/sessions", serviceCreds(), map[string]any{})
-	r.expect(t, "create without request id", http.StatusCreated, nil)
-	e = next(t, createdCh, "second session.created")
-	if drawn := r.header.Get("X-Request-ID"); drawn == "" || e.CorrelationID != drawn {
+	r = a.Do("POST", "/v1/users/ivan/sessions", serviceCreds(), map[string]any{})
+	r.Expect(t, "create without request id", http.StatusCreated, nil)
+	e = testapp.Next(t, createdCh, "second session.created")
+	if drawn := r.Header.Get("X-Request-ID"); drawn == "" || e.CorrelationID != drawn {
 		t.Errorf("correlation id = %q, drawn request id = %q", e.CorrelationID, drawn)
 	}
 }
@@ -97,13 +67,13 @@ func TestSessionCreatedEvent(t *testing.T) {
 // TestEvictionEvent: the session the per-user cap evicts is reported as session.ended, reason evicted.
 func TestEvictionEvent(t *testing.T) {
 	t.Parallel()
-	ended, endedCh := subscribe("test.ended", "session.ended")
+	ended, endedCh := testapp.Subscribe("test.ended", "session.ended")
 	a := newApp(t, ended)
 	first := a.create("jo", nil)
 	for range 10 { // the default cap is 10
 		a.create("jo", nil)
 	}
-	e := next(t, endedCh, "session.ended")
+	e := testapp.Next(t, endedCh, "session.ended")
 	var end session.Ended
 	if err := e.Decode(&end); err != nil {
 		t.Fatal(err)

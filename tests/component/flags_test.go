@@ -14,10 +14,11 @@ import (
 	"github.com/statekit/statekit/adapters/redis/flagredis"
 	"github.com/statekit/statekit/domain/flag"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // adminCreds is the admin key (admin implies the flags and activity scopes).
-func adminCreds() creds { return creds{apiKey: adminKey} }
+func adminCreds() testapp.Creds { return testapp.Creds{APIKey: testapp.AdminKey} }
 
 // flagDoc is a flag as the API shows it.
 type flagDoc struct {
@@ -55,10 +56,10 @@ func rolloutBody(percent float64) map[string]any {
 
 // evaluateAs asks the service endpoint to evaluate every flag for user on app a.
 func (a *app) evaluateAs(user string, attrs map[string]string) evaluation {
-	a.t.Helper()
+	a.T.Helper()
 	var out evaluation
-	a.do("POST", "/v1/users/"+user+"/flags/evaluate", adminCreds(), map[string]any{"attributes": attrs}).
-		expect(a.t, "evaluate for "+user, http.StatusOK, &out)
+	a.Do("POST", "/v1/users/"+user+"/flags/evaluate", adminCreds(), map[string]any{"attributes": attrs}).
+		Expect(a.T, "evaluate for "+user, http.StatusOK, &out)
 	return out
 }
 
@@ -72,18 +73,18 @@ func TestFlagsOverHTTP(t *testing.T) {
 	a := start(t, vars, tg.Client)
 
 	var f flagDoc
-	r := a.do("PUT", "/v1/flags/new-checkout", adminCreds(), rolloutBody(0))
-	r.expect(t, "create", http.StatusCreated, &f)
-	if f.Key != "new-checkout" || f.Version != 1 || f.UpdatedBy != "ops" || r.header.Get("ETag") != `"1"` ||
-		r.header.Get("Location") != "/v1/flags/new-checkout" {
-		t.Fatalf("created %+v, ETag %q", f, r.header.Get("ETag"))
+	r := a.Do("PUT", "/v1/flags/new-checkout", adminCreds(), rolloutBody(0))
+	r.Expect(t, "create", http.StatusCreated, &f)
+	if f.Key != "new-checkout" || f.Version != 1 || f.UpdatedBy != "ops" || r.Header.Get("ETag") != `"1"` ||
+		r.Header.Get("Location") != "/v1/flags/new-checkout" {
+		t.Fatalf("created %+v, ETag %q", f, r.Header.Get("ETag"))
 	}
-	a.do("GET", "/v1/flags/new-checkout", adminCreds(), nil).expect(t, "get", http.StatusOK, &f)
+	a.Do("GET", "/v1/flags/new-checkout", adminCreds(), nil).Expect(t, "get", http.StatusOK, &f)
 	var list struct {
 		Version int64     `json:"version"`
 		Flags   []flagDoc `json:"flags"`
 	}
-	a.do("GET", "/v1/flags", adminCreds(), nil).expect(t, "list", http.StatusOK, &list)
+	a.Do("GET", "/v1/flags", adminCreds(), nil).Expect(t, "list", http.StatusOK, &list)
 	if list.Version != 1 || len(list.Flags) != 1 {
 		t.Errorf("list = %+v", list)
 	}
@@ -97,29 +98,29 @@ func TestFlagsOverHTTP(t *testing.T) {
 	}
 	s := a.create("user-2", nil)
 	var mine evaluation
-	a.do("POST", "/v1/flags/evaluate", bearer(s.Token), map[string]any{"keys": []string{"new-checkout", "unknown"}}).
-		expect(t, "holder evaluates", http.StatusOK, &mine)
+	a.Do("POST", "/v1/flags/evaluate", bearer(s.Token), map[string]any{"keys": []string{"new-checkout", "unknown"}}).
+		Expect(t, "holder evaluates", http.StatusOK, &mine)
 	if mine.UserID != "user-2" || mine.Flags["new-checkout"].Reason != "default" || mine.Flags["unknown"].Reason != "not_found" {
 		t.Errorf("holder evaluation = %+v", mine)
 	}
 
 	// Raise to 100% conditionally, then a stale conditional write is refused.
-	a.do("PUT", "/v1/flags/new-checkout", creds{apiKey: adminKey, requestID: "req-flags-0001"}, rolloutBody(100)).
-		expect(t, "raise", http.StatusOK, &f)
+	a.Do("PUT", "/v1/flags/new-checkout", testapp.Creds{APIKey: testapp.AdminKey, RequestID: "req-flags-0001"}, rolloutBody(100)).
+		Expect(t, "raise", http.StatusOK, &f)
 	if f.Version != 2 {
 		t.Fatalf("raised flag at version %d", f.Version)
 	}
 	req := rolloutBody(50)
-	stale := a.doWithHeaders("PUT", "/v1/flags/new-checkout", map[string]string{"X-API-Key": adminKey, "If-Match": `"1"`}, req)
-	stale.expectProblem(t, "stale If-Match", http.StatusPreconditionFailed, "flag-version-conflict")
-	a.doWithHeaders("PUT", "/v1/flags/new-checkout", map[string]string{"X-API-Key": adminKey, "If-None-Match": "*"}, req).
-		expectProblem(t, "If-None-Match on an existing flag", http.StatusPreconditionFailed, "flag-version-conflict")
+	stale := a.doWithHeaders("PUT", "/v1/flags/new-checkout", map[string]string{"X-API-Key": testapp.AdminKey, "If-Match": `"1"`}, req)
+	stale.ExpectProblem(t, "stale If-Match", http.StatusPreconditionFailed, "flag-version-conflict")
+	a.doWithHeaders("PUT", "/v1/flags/new-checkout", map[string]string{"X-API-Key": testapp.AdminKey, "If-None-Match": "*"}, req).
+		ExpectProblem(t, "If-None-Match on an existing flag", http.StatusPreconditionFailed, "flag-version-conflict")
 	if e := a.evaluateAs("user-1", nil); !e.Flags["new-checkout"].On || e.Version != 2 {
 		t.Errorf("user-1 at 100%% = %+v", e)
 	}
 
 	// The kill switch.
-	a.do("PUT", "/v1/flags/new-checkout/enabled", adminCreds(), map[string]any{"enabled": false}).expect(t, "kill", http.StatusOK, &f)
+	a.Do("PUT", "/v1/flags/new-checkout/enabled", adminCreds(), map[string]any{"enabled": false}).Expect(t, "kill", http.StatusOK, &f)
 	if f.Enabled || f.Version != 3 {
 		t.Errorf("killed flag = %+v", f)
 	}
@@ -138,7 +139,7 @@ func TestFlagsOverHTTP(t *testing.T) {
 		} `json:"entries"`
 	}
 	eventually(t, 10*time.Second, "audit trail of 3 changes", func() bool {
-		a.do("GET", "/v1/flags/new-checkout/audit", adminCreds(), nil).expect(t, "audit", http.StatusOK, &trail)
+		a.Do("GET", "/v1/flags/new-checkout/audit", adminCreds(), nil).Expect(t, "audit", http.StatusOK, &trail)
 		return len(trail.Entries) >= 3
 	})
 	if len(trail.Entries) != 3 || trail.Entries[0].Change != "disabled" || trail.Entries[1].Change != "updated" ||
@@ -150,11 +151,11 @@ func TestFlagsOverHTTP(t *testing.T) {
 		Entries    []map[string]any `json:"entries"`
 		NextBefore int64            `json:"next_before"`
 	}
-	a.do("GET", "/v1/flags/new-checkout/audit?limit=2", adminCreds(), nil).expect(t, "audit page 1", http.StatusOK, &page)
+	a.Do("GET", "/v1/flags/new-checkout/audit?limit=2", adminCreds(), nil).Expect(t, "audit page 1", http.StatusOK, &page)
 	if len(page.Entries) != 2 || page.NextBefore != 2 {
 		t.Errorf("audit page 1 = %d entries, next %d", len(page.Entries), page.NextBefore)
 	}
-	a.do("GET", "/v1/flags/new-checkout/audit?limit=2&before=2", adminCreds(), nil).expect(t, "audit page 2", http.StatusOK, &page)
+	a.Do("GET", "/v1/flags/new-checkout/audit?limit=2&before=2", adminCreds(), nil).Expect(t, "audit page 2", http.StatusOK, &page)
 	if len(page.Entries) != 1 || page.NextBefore != 0 {
 		t.Errorf("audit page 2 = %d entries, next %d", len(page.Entries), page.NextBefore)
 	}
@@ -164,7 +165,7 @@ func TestFlagsOverHTTP(t *testing.T) {
 		Counts map[string]int64 `json:"counts"`
 	}
 	eventually(t, 10*time.Second, "evaluation counts", func() bool {
-		a.do("GET", "/v1/flags/new-checkout/counts", adminCreds(), nil).expect(t, "counts", http.StatusOK, &counts)
+		a.Do("GET", "/v1/flags/new-checkout/counts", adminCreds(), nil).Expect(t, "counts", http.StatusOK, &counts)
 		return counts.Counts["on"]+counts.Counts["off"] >= 5
 	})
 	if want := map[string]int64{"on": 2, "off": 3}; !maps.Equal(counts.Counts, want) {
@@ -172,43 +173,43 @@ func TestFlagsOverHTTP(t *testing.T) {
 	}
 
 	// Deleting: gone from the snapshot too; the sessions key may do none of this.
-	a.do("DELETE", "/v1/flags/new-checkout", adminCreds(), nil).expect(t, "delete", http.StatusNoContent, nil)
-	a.do("GET", "/v1/flags/new-checkout", adminCreds(), nil).expectProblem(t, "get deleted", http.StatusNotFound, "flag-not-found")
+	a.Do("DELETE", "/v1/flags/new-checkout", adminCreds(), nil).Expect(t, "delete", http.StatusNoContent, nil)
+	a.Do("GET", "/v1/flags/new-checkout", adminCreds(), nil).ExpectProblem(t, "get deleted", http.StatusNotFound, "flag-not-found")
 	if e := a.evaluateAs("user-1", nil); len(e.Flags) != 0 {
 		t.Errorf("after delete: %+v", e)
 	}
 	for _, path := range []string{"/v1/flags", "/v1/flags/x", "/v1/flags/x/audit"} {
-		a.do("GET", path, serviceCreds(), nil).expectProblem(t, "sessions key on "+path, http.StatusForbidden, "forbidden")
+		a.Do("GET", path, serviceCreds(), nil).ExpectProblem(t, "sessions key on "+path, http.StatusForbidden, "forbidden")
 	}
-	a.do("POST", "/v1/users/u/flags/evaluate", serviceCreds(), map[string]any{}).expectProblem(t, "sessions key evaluates", http.StatusForbidden, "forbidden")
-	a.do("POST", "/v1/flags/evaluate", adminCreds(), map[string]any{}).expectProblem(t, "service key on the holder route", http.StatusForbidden, "forbidden")
+	a.Do("POST", "/v1/users/u/flags/evaluate", serviceCreds(), map[string]any{}).ExpectProblem(t, "sessions key evaluates", http.StatusForbidden, "forbidden")
+	a.Do("POST", "/v1/flags/evaluate", adminCreds(), map[string]any{}).ExpectProblem(t, "service key on the holder route", http.StatusForbidden, "forbidden")
 }
 
 // doWithHeaders sends a JSON body with raw headers (for If-Match and friends).
-func (a *app) doWithHeaders(method, path string, headers map[string]string, body any) response {
-	a.t.Helper()
+func (a *app) doWithHeaders(method, path string, headers map[string]string, body any) testapp.Response {
+	a.T.Helper()
 	raw, err := json.Marshal(body)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
-	req, err := http.NewRequest(method, a.base+path, bytes.NewReader(raw))
+	req, err := http.NewRequest(method, a.Base+path, bytes.NewReader(raw))
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := a.http.Do(req)
+	resp, err := a.HTTP.Do(req)
 	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
+		a.T.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: out}
+	return testapp.Response{Status: resp.StatusCode, Header: resp.Header, Body: out}
 }
 
 // TestFlagToggleReachesOtherInstance runs two instances on one Redis with the periodic version check
@@ -220,7 +221,7 @@ func TestFlagToggleReachesOtherInstance(t *testing.T) {
 	vars := env(tg)
 	vars["STATEKIT_FLAGS_SYNC_INTERVAL"] = "1h"
 	a := start(t, vars, tg.Client)
-	a.do("PUT", "/v1/flags/search", adminCreds(), rolloutBody(100)).expect(t, "create on A", http.StatusCreated, nil)
+	a.Do("PUT", "/v1/flags/search", adminCreds(), rolloutBody(100)).Expect(t, "create on A", http.StatusCreated, nil)
 	b := start(t, vars, tg.Client)
 	if !b.evaluateAs("user-1", nil).Flags["search"].On {
 		t.Fatal("B did not load the flag at start")
@@ -231,12 +232,12 @@ func TestFlagToggleReachesOtherInstance(t *testing.T) {
 	nudge := 0
 	eventually(t, 15*time.Second, "B follows A's changes", func() bool {
 		nudge++
-		r := a.do("PUT", "/v1/flags/warm-up", adminCreds(), rolloutBody(float64(nudge)))
+		r := a.Do("PUT", "/v1/flags/warm-up", adminCreds(), rolloutBody(float64(nudge)))
 		var f flagDoc
-		if r.status != http.StatusOK {
-			r.expect(t, "nudge", http.StatusCreated, &f)
+		if r.Status != http.StatusOK {
+			r.Expect(t, "nudge", http.StatusCreated, &f)
 		} else {
-			r.expect(t, "nudge", http.StatusOK, &f)
+			r.Expect(t, "nudge", http.StatusOK, &f)
 		}
 		deadline := time.Now().Add(time.Second)
 		for time.Now().Before(deadline) {
@@ -248,12 +249,12 @@ func TestFlagToggleReachesOtherInstance(t *testing.T) {
 		return false
 	})
 
-	a.do("PUT", "/v1/flags/search/enabled", adminCreds(), map[string]any{"enabled": false}).expect(t, "kill on A", http.StatusOK, nil)
+	a.Do("PUT", "/v1/flags/search/enabled", adminCreds(), map[string]any{"enabled": false}).Expect(t, "kill on A", http.StatusOK, nil)
 	eventually(t, 10*time.Second, "B serves the kill switch", func() bool {
 		return b.evaluateAs("user-1", nil).Flags["search"].Reason == "off"
 	})
 	// And back, from B this time, seen by A.
-	b.do("PUT", "/v1/flags/search/enabled", adminCreds(), map[string]any{"enabled": true}).expect(t, "revive on B", http.StatusOK, nil)
+	b.Do("PUT", "/v1/flags/search/enabled", adminCreds(), map[string]any{"enabled": true}).Expect(t, "revive on B", http.StatusOK, nil)
 	eventually(t, 10*time.Second, "A serves the revived flag", func() bool {
 		return a.evaluateAs("user-1", nil).Flags["search"].On
 	})
@@ -262,7 +263,7 @@ func TestFlagToggleReachesOtherInstance(t *testing.T) {
 		Entries []struct{ Version int64 } `json:"entries"`
 	}
 	eventually(t, 10*time.Second, "audit of search's 3 changes", func() bool {
-		b.do("GET", "/v1/flags/search/audit", adminCreds(), nil).expect(t, "audit", http.StatusOK, &trail)
+		b.Do("GET", "/v1/flags/search/audit", adminCreds(), nil).Expect(t, "audit", http.StatusOK, &trail)
 		return len(trail.Entries) >= 3
 	})
 	if len(trail.Entries) != 3 {
@@ -299,11 +300,11 @@ func TestFlagMissedEventCaughtByVersionCheck(t *testing.T) {
 func TestFlagBadInput(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	a.do("PUT", "/v1/flags/existing", adminCreds(), rolloutBody(10)).expect(t, "seed flag", http.StatusCreated, nil)
+	a.Do("PUT", "/v1/flags/existing", adminCreds(), rolloutBody(10)).Expect(t, "seed flag", http.StatusCreated, nil)
 	s := a.create("nina", nil)
 	eventually(t, 10*time.Second, "audit of the seed flag", func() bool { // so the snapshot below is settled
 		var trail struct{ Entries []any }
-		a.do("GET", "/v1/flags/existing/audit", adminCreds(), nil).expect(t, "audit", http.StatusOK, &trail)
+		a.Do("GET", "/v1/flags/existing/audit", adminCreds(), nil).Expect(t, "audit", http.StatusOK, &trail)
 		return len(trail.Entries) == 1
 	})
 	before := flagKeys(a.snapshot())
@@ -350,11 +351,11 @@ func TestFlagBadInput(t *testing.T) {
 		{"evaluate with an attribute name with colon", "POST", "/v1/flags/evaluate", bearer(s.Token), map[string]any{"attributes": map[string]string{"a:b": "v"}}, 422},
 		{"evaluate with attributes not strings", "POST", "/v1/flags/evaluate", bearer(s.Token), []byte(`{"attributes":{"age":30}}`), 400},
 	}
-	stale := a.doWithHeaders("PUT", "/v1/flags/existing", map[string]string{"X-API-Key": adminKey, "If-Match": "garbage"}, rolloutBody(1))
-	stale.expectProblem(t, "If-Match garbage", http.StatusUnprocessableEntity, "invalid-flag-input")
+	stale := a.doWithHeaders("PUT", "/v1/flags/existing", map[string]string{"X-API-Key": testapp.AdminKey, "If-Match": "garbage"}, rolloutBody(1))
+	stale.ExpectProblem(t, "If-Match garbage", http.StatusUnprocessableEntity, "invalid-flag-input")
 	for _, c := range cases {
-		r := a.do(c.method, c.path, c.c, c.body)
-		r.expectProblem(t, c.name, c.want, "")
+		r := a.Do(c.method, c.path, c.c, c.body)
+		r.ExpectProblem(t, c.name, c.want, "")
 	}
 	after := flagKeys(a.snapshot())
 	if !maps.Equal(before, after) {

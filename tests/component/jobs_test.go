@@ -15,11 +15,12 @@ import (
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 const jobsKey = "producer-secret-0123456789ab"
 
-func jobsCreds() creds { return creds{apiKey: jobsKey} }
+func jobsCreds() testapp.Creds { return testapp.Creds{APIKey: jobsKey} }
 
 // jobsApp starts the whole graph with workers and a "greet" handler registered the way a module does it
 // (the "job_handlers" value group); extra options add event subscribers.
@@ -53,16 +54,16 @@ type jobView struct {
 }
 
 func (a *app) job(queue, id string) jobView {
-	a.t.Helper()
+	a.T.Helper()
 	var v jobView
-	a.do("GET", "/v1/jobs/queues/"+queue+"/jobs/"+id, jobsCreds(), nil).expect(a.t, "get job", http.StatusOK, &v)
+	a.Do("GET", "/v1/jobs/queues/"+queue+"/jobs/"+id, jobsCreds(), nil).Expect(a.T, "get job", http.StatusOK, &v)
 	return v
 }
 
 func (a *app) waitJob(queue, id, state string) jobView {
-	a.t.Helper()
+	a.T.Helper()
 	var v jobView
-	eventually(a.t, 15*time.Second, "job "+id+" to be "+state, func() bool {
+	eventually(a.T, 15*time.Second, "job "+id+" to be "+state, func() bool {
 		v = a.job(queue, id)
 		return v.State == state
 	})
@@ -75,54 +76,54 @@ func (a *app) waitJob(queue, id, state string) jobView {
 func TestJobsEndToEnd(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	completedSub, completed := subscribe("test-jobs-completed", "jobs.completed")
-	deadSub, dead := subscribe("test-jobs-dead", "jobs.dead_lettered")
+	completedSub, completed := testapp.Subscribe("test-jobs-completed", "jobs.completed")
+	deadSub, dead := testapp.Subscribe("test-jobs-dead", "jobs.dead_lettered")
 	a := jobsApp(t, &calls, completedSub, deadSub)
 
 	var e struct{ ID, Queue, State string }
 	c := jobsCreds()
-	c.requestID = "req-jobs-e2e-1"
-	a.do("POST", "/v1/jobs", c, map[string]any{"type": "greet", "payload": map[string]string{"name": "ada"}}).
-		expect(t, "enqueue greet", http.StatusCreated, &e)
+	c.RequestID = "req-jobs-e2e-1"
+	a.Do("POST", "/v1/jobs", c, map[string]any{"type": "greet", "payload": map[string]string{"name": "ada"}}).
+		Expect(t, "enqueue greet", http.StatusCreated, &e)
 	if v := a.waitJob(e.Queue, e.ID, "completed"); string(v.Result) != `{"greeted":true}` || v.Attempts != 1 {
 		t.Errorf("completed job = %+v", v)
 	}
-	env := next(t, completed, "jobs.completed")
+	env := testapp.Next(t, completed, "jobs.completed")
 	var ev job.Completed
 	if err := env.Decode(&ev); err != nil || ev.JobID != e.ID || ev.Type != "greet" || env.CorrelationID != "req-jobs-e2e-1" {
 		t.Errorf("jobs.completed = %+v (correlation %q), %v", ev, env.CorrelationID, err)
 	}
 
-	a.do("POST", "/v1/jobs", jobsCreds(), map[string]any{"type": "statekit.echo", "max_retries": 1,
-		"payload": map[string]any{"fail": "no such mailbox"}}).expect(t, "enqueue failing echo", http.StatusCreated, &e)
+	a.Do("POST", "/v1/jobs", jobsCreds(), map[string]any{"type": "statekit.echo", "max_retries": 1,
+		"payload": map[string]any{"fail": "no such mailbox"}}).Expect(t, "enqueue failing echo", http.StatusCreated, &e)
 	v := a.waitJob(e.Queue, e.ID, "dead")
 	if v.Attempts != 2 || v.LastError != "no such mailbox" {
 		t.Errorf("dead job = %+v, want 2 attempts and the error", v)
 	}
 	var dl job.DeadLettered
-	if err := next(t, dead, "jobs.dead_lettered").Decode(&dl); err != nil || dl.JobID != e.ID || dl.Error != "no such mailbox" {
+	if err := testapp.Next(t, dead, "jobs.dead_lettered").Decode(&dl); err != nil || dl.JobID != e.ID || dl.Error != "no such mailbox" {
 		t.Errorf("jobs.dead_lettered = %+v, %v", dl, err)
 	}
 	var list struct {
 		Jobs  []jobView
 		Total int
 	}
-	a.do("GET", "/v1/jobs/queues/default/jobs?state=dead", adminCreds(), nil).expect(t, "list dead", http.StatusOK, &list)
+	a.Do("GET", "/v1/jobs/queues/default/jobs?state=dead", adminCreds(), nil).Expect(t, "list dead", http.StatusOK, &list)
 	if list.Total != 1 || list.Jobs[0].ID != e.ID {
 		t.Errorf("dead list = %+v", list)
 	}
-	a.do("POST", "/v1/jobs/queues/default/jobs/"+e.ID+"/retry", adminCreds(), nil).expect(t, "retry dead job", http.StatusOK, nil)
+	a.Do("POST", "/v1/jobs/queues/default/jobs/"+e.ID+"/retry", adminCreds(), nil).Expect(t, "retry dead job", http.StatusOK, nil)
 	eventually(t, 15*time.Second, "the retried job to die again", func() bool {
 		v := a.job("default", e.ID)
 		return v.State == "dead" && v.Attempts == 2
 	})
 
 	var stats struct{ Processed, Failed, Dead, Completed int }
-	a.do("GET", "/v1/jobs/queues/default", adminCreds(), nil).expect(t, "stats", http.StatusOK, &stats)
+	a.Do("GET", "/v1/jobs/queues/default", adminCreds(), nil).Expect(t, "stats", http.StatusOK, &stats)
 	if stats.Processed != 1 || stats.Failed != 4 || stats.Dead != 1 || stats.Completed != 1 {
 		t.Errorf("stats = %+v", stats)
 	}
-	resp, err := http.Get(a.base + "/metrics")
+	resp, err := http.Get(a.Base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,12 +158,12 @@ func TestJobsBadInputChangesNothing(t *testing.T) {
 		{"absurd retries", `{"type":"greet","max_retries":99999}`, "invalid-job-input"},
 		{"queue with a colon", `{"type":"greet","queue":"a:b"}`, "invalid-job-input"},
 	} {
-		a.do("POST", "/v1/jobs", jobsCreds(), tc.body).expectProblem(t, tc.name, http.StatusUnprocessableEntity, tc.slug)
+		a.Do("POST", "/v1/jobs", jobsCreds(), tc.body).ExpectProblem(t, tc.name, http.StatusUnprocessableEntity, tc.slug)
 	}
-	a.do("POST", "/v1/jobs/batch", jobsCreds(), `{"jobs":[{"type":"greet"},{"type":"greet","delay":"-1s"}]}`).
-		expectProblem(t, "batch with one bad job", http.StatusUnprocessableEntity, "invalid-job-input")
-	a.do("POST", "/v1/jobs", serviceCreds(), `{"type":"greet"}`).expectProblem(t, "sessions key", http.StatusForbidden, "forbidden")
-	a.do("GET", "/v1/jobs/queues", jobsCreds(), nil).expectProblem(t, "admin route with the jobs key", http.StatusForbidden, "forbidden")
+	a.Do("POST", "/v1/jobs/batch", jobsCreds(), `{"jobs":[{"type":"greet"},{"type":"greet","delay":"-1s"}]}`).
+		ExpectProblem(t, "batch with one bad job", http.StatusUnprocessableEntity, "invalid-job-input")
+	a.Do("POST", "/v1/jobs", serviceCreds(), `{"type":"greet"}`).ExpectProblem(t, "sessions key", http.StatusForbidden, "forbidden")
+	a.Do("GET", "/v1/jobs/queues", jobsCreds(), nil).ExpectProblem(t, "admin route with the jobs key", http.StatusForbidden, "forbidden")
 	if after := a.jobKeys(); after != before {
 		t.Errorf("refused requests changed the job keys: %d -> %d", before, after)
 	}
@@ -173,10 +174,10 @@ func TestJobsBadInputChangesNothing(t *testing.T) {
 
 // jobKeys counts the app's job hashes.
 func (a *app) jobKeys() int {
-	a.t.Helper()
-	keys, err := a.redis.Keys(context.Background(), a.prefix+":job:*:j:*").Result()
+	a.T.Helper()
+	keys, err := a.Redis.Keys(context.Background(), a.Prefix+":job:*:j:*").Result()
 	if err != nil {
-		a.t.Fatal(err)
+		a.T.Fatal(err)
 	}
 	return len(keys)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // locksKey is a service key holding only the "locks" scope.
@@ -44,28 +45,28 @@ type stateBody struct {
 func TestLocksOverHTTP(t *testing.T) {
 	t.Parallel()
 	a := newLocksApp(t)
-	coord := creds{apiKey: locksKey}
+	coord := testapp.Creds{APIKey: locksKey}
 
 	var first leaseBody
-	a.do("POST", "/v1/locks/orders.42", coord, map[string]any{"ttl_ms": 10000}).expect(t, "acquire", http.StatusOK, &first)
+	a.Do("POST", "/v1/locks/orders.42", coord, map[string]any{"ttl_ms": 10000}).Expect(t, "acquire", http.StatusOK, &first)
 	if first.Token == "" || first.Fence <= 0 || first.Mode != "exclusive" || first.TTLMS != 10000 || first.Fences["orders.42"] != first.Fence {
 		t.Fatalf("acquire = %+v", first)
 	}
-	a.do("POST", "/v1/locks/orders.42", coord, map[string]any{}).expectProblem(t, "second owner", http.StatusConflict, "lock-not-acquired")
-	a.do("POST", "/v1/locks/orders.42/extend", coord, map[string]any{"token": strings.Repeat("A", 22), "ttl_ms": 5000}).
-		expectProblem(t, "extend with another token", http.StatusConflict, "lock-not-held")
-	a.do("POST", "/v1/locks/orders.42/extend", coord, map[string]any{"token": first.Token, "ttl_ms": 20000}).
-		expect(t, "extend", http.StatusOK, nil)
+	a.Do("POST", "/v1/locks/orders.42", coord, map[string]any{}).ExpectProblem(t, "second owner", http.StatusConflict, "lock-not-acquired")
+	a.Do("POST", "/v1/locks/orders.42/extend", coord, map[string]any{"token": strings.Repeat("A", 22), "ttl_ms": 5000}).
+		ExpectProblem(t, "extend with another token", http.StatusConflict, "lock-not-held")
+	a.Do("POST", "/v1/locks/orders.42/extend", coord, map[string]any{"token": first.Token, "ttl_ms": 20000}).
+		Expect(t, "extend", http.StatusOK, nil)
 
 	// A waiter queues; the release hands it the lock.
-	waited := make(chan response, 1)
+	waited := make(chan testapp.Response, 1)
 	go func() {
-		waited <- a.do("POST", "/v1/locks/orders.42", coord, map[string]any{"wait_ms": 10000, "ttl_ms": 10000})
+		waited <- a.Do("POST", "/v1/locks/orders.42", coord, map[string]any{"wait_ms": 10000, "ttl_ms": 10000})
 	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var st stateBody
-		a.do("GET", "/v1/locks/orders.42", coord, nil).expect(t, "inspect", http.StatusOK, &st)
+		a.Do("GET", "/v1/locks/orders.42", coord, nil).Expect(t, "inspect", http.StatusOK, &st)
 		if st.Waiters == 1 {
 			if !st.Held || st.Holders != 1 || st.Fence != first.Fence {
 				t.Errorf("inspect while held = %+v", st)
@@ -77,55 +78,55 @@ func TestLocksOverHTTP(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	a.do("POST", "/v1/locks/orders.42/release", coord, map[string]any{"token": first.Token}).expect(t, "release", http.StatusNoContent, nil)
+	a.Do("POST", "/v1/locks/orders.42/release", coord, map[string]any{"token": first.Token}).Expect(t, "release", http.StatusNoContent, nil)
 	var second leaseBody
-	(<-waited).expect(t, "waiter", http.StatusOK, &second)
+	(<-waited).Expect(t, "waiter", http.StatusOK, &second)
 	if second.Fence <= first.Fence {
 		t.Errorf("waiter's fence %d, want > %d", second.Fence, first.Fence)
 	}
-	a.do("POST", "/v1/locks/orders.42/release", coord, map[string]any{"token": first.Token}).
-		expectProblem(t, "release by the old owner", http.StatusConflict, "lock-not-held")
+	a.Do("POST", "/v1/locks/orders.42/release", coord, map[string]any{"token": first.Token}).
+		ExpectProblem(t, "release by the old owner", http.StatusConflict, "lock-not-held")
 
 	// Fenced writes: the new holder writes; the old holder's fence is refused.
-	a.do("PUT", "/v1/fenced/orders.42.total", coord, map[string]any{"value": "90", "fence": second.Fence}).
-		expect(t, "fenced write", http.StatusNoContent, nil)
-	a.do("PUT", "/v1/fenced/orders.42.total", coord, map[string]any{"value": "150", "fence": first.Fence}).
-		expectProblem(t, "stale fenced write", http.StatusConflict, "stale-fence")
+	a.Do("PUT", "/v1/fenced/orders.42.total", coord, map[string]any{"value": "90", "fence": second.Fence}).
+		Expect(t, "fenced write", http.StatusNoContent, nil)
+	a.Do("PUT", "/v1/fenced/orders.42.total", coord, map[string]any{"value": "150", "fence": first.Fence}).
+		ExpectProblem(t, "stale fenced write", http.StatusConflict, "stale-fence")
 	var fv struct {
 		Value string `json:"value"`
 		Fence int64  `json:"fence"`
 	}
-	a.do("GET", "/v1/fenced/orders.42.total", coord, nil).expect(t, "fenced read", http.StatusOK, &fv)
+	a.Do("GET", "/v1/fenced/orders.42.total", coord, nil).Expect(t, "fenced read", http.StatusOK, &fv)
 	if fv.Value != "90" || fv.Fence != second.Fence {
 		t.Errorf("fenced value = %+v", fv)
 	}
-	a.do("GET", "/v1/fenced/nothing.here", coord, nil).expectProblem(t, "fenced read of nothing", http.StatusNotFound, "fenced-value-not-found")
-	a.do("POST", "/v1/locks/orders.42/release", coord, map[string]any{"token": second.Token}).expect(t, "release", http.StatusNoContent, nil)
+	a.Do("GET", "/v1/fenced/nothing.here", coord, nil).ExpectProblem(t, "fenced read of nothing", http.StatusNotFound, "fenced-value-not-found")
+	a.Do("POST", "/v1/locks/orders.42/release", coord, map[string]any{"token": second.Token}).Expect(t, "release", http.StatusNoContent, nil)
 
 	// Lock sets: all or none.
 	var set leaseBody
-	a.do("POST", "/v1/lock-sets", coord, map[string]any{"names": []string{"acct.1", "acct.2"}}).expect(t, "lock set", http.StatusOK, &set)
+	a.Do("POST", "/v1/lock-sets", coord, map[string]any{"names": []string{"acct.1", "acct.2"}}).Expect(t, "lock set", http.StatusOK, &set)
 	if len(set.Fences) != 2 || set.Fences["acct.1"] <= 0 || set.Fences["acct.2"] <= 0 {
 		t.Errorf("lock set = %+v", set)
 	}
-	a.do("POST", "/v1/lock-sets", coord, map[string]any{"names": []string{"acct.3", "acct.2"}}).
-		expectProblem(t, "overlapping set", http.StatusConflict, "lock-not-acquired")
+	a.Do("POST", "/v1/lock-sets", coord, map[string]any{"names": []string{"acct.3", "acct.2"}}).
+		ExpectProblem(t, "overlapping set", http.StatusConflict, "lock-not-acquired")
 	var st stateBody
-	a.do("GET", "/v1/locks/acct.3", coord, nil).expect(t, "inspect acct.3", http.StatusOK, &st)
+	a.Do("GET", "/v1/locks/acct.3", coord, nil).Expect(t, "inspect acct.3", http.StatusOK, &st)
 	if st.Held {
 		t.Error("a failed lock set left acct.3 held")
 	}
-	a.do("POST", "/v1/lock-sets/extend", coord, map[string]any{"names": set.Names, "token": set.Token, "ttl_ms": 5000}).
-		expect(t, "extend set", http.StatusOK, nil)
-	a.do("POST", "/v1/lock-sets/release", coord, map[string]any{"names": set.Names, "token": set.Token}).
-		expect(t, "release set", http.StatusNoContent, nil)
+	a.Do("POST", "/v1/lock-sets/extend", coord, map[string]any{"names": set.Names, "token": set.Token, "ttl_ms": 5000}).
+		Expect(t, "extend set", http.StatusOK, nil)
+	a.Do("POST", "/v1/lock-sets/release", coord, map[string]any{"names": set.Names, "token": set.Token}).
+		Expect(t, "release set", http.StatusNoContent, nil)
 
 	// Shared locks share.
 	var r1, r2 leaseBody
-	a.do("POST", "/v1/locks/doc", coord, map[string]any{"mode": "shared"}).expect(t, "reader 1", http.StatusOK, &r1)
-	a.do("POST", "/v1/locks/doc", coord, map[string]any{"mode": "shared"}).expect(t, "reader 2", http.StatusOK, &r2)
-	a.do("POST", "/v1/locks/doc", coord, map[string]any{}).expectProblem(t, "writer among readers", http.StatusConflict, "lock-not-acquired")
-	a.do("GET", "/v1/locks/doc", coord, nil).expect(t, "inspect doc", http.StatusOK, &st)
+	a.Do("POST", "/v1/locks/doc", coord, map[string]any{"mode": "shared"}).Expect(t, "reader 1", http.StatusOK, &r1)
+	a.Do("POST", "/v1/locks/doc", coord, map[string]any{"mode": "shared"}).Expect(t, "reader 2", http.StatusOK, &r2)
+	a.Do("POST", "/v1/locks/doc", coord, map[string]any{}).ExpectProblem(t, "writer among readers", http.StatusConflict, "lock-not-acquired")
+	a.Do("GET", "/v1/locks/doc", coord, nil).Expect(t, "inspect doc", http.StatusOK, &st)
 	if st.Mode != "shared" || st.Holders != 2 {
 		t.Errorf("readers: %+v", st)
 	}
@@ -135,7 +136,7 @@ func TestLocksOverHTTP(t *testing.T) {
 func TestSemaphoresOverHTTP(t *testing.T) {
 	t.Parallel()
 	a := newLocksApp(t)
-	coord, admin := creds{apiKey: locksKey}, creds{apiKey: adminKey}
+	coord, admin := testapp.Creds{APIKey: locksKey}, testapp.Creds{APIKey: testapp.AdminKey}
 	type permit struct {
 		PermitID string `json:"permit_id"`
 		Weight   int    `json:"weight"`
@@ -143,44 +144,44 @@ func TestSemaphoresOverHTTP(t *testing.T) {
 	type stats struct {
 		Capacity, Used, Available, Holders, Waiters int
 	}
-	a.do("POST", "/v1/semaphores/db/permits", coord, map[string]any{}).expectProblem(t, "no pool", http.StatusNotFound, "semaphore-pool-not-found")
+	a.Do("POST", "/v1/semaphores/db/permits", coord, map[string]any{}).ExpectProblem(t, "no pool", http.StatusNotFound, "semaphore-pool-not-found")
 	var p1 permit
-	a.do("POST", "/v1/semaphores/db/permits", coord, map[string]any{"capacity": 2, "weight": 2}).expect(t, "take both", http.StatusOK, &p1)
+	a.Do("POST", "/v1/semaphores/db/permits", coord, map[string]any{"capacity": 2, "weight": 2}).Expect(t, "take both", http.StatusOK, &p1)
 	if p1.PermitID == "" || p1.Weight != 2 {
 		t.Fatalf("permit = %+v", p1)
 	}
-	a.do("POST", "/v1/semaphores/db/permits", coord, map[string]any{}).expectProblem(t, "pool full", http.StatusConflict, "no-permit")
-	a.do("POST", "/v1/semaphores/db/permits", coord, map[string]any{"weight": 3}).expectProblem(t, "too heavy", http.StatusUnprocessableEntity, "permit-weight-too-large")
+	a.Do("POST", "/v1/semaphores/db/permits", coord, map[string]any{}).ExpectProblem(t, "pool full", http.StatusConflict, "no-permit")
+	a.Do("POST", "/v1/semaphores/db/permits", coord, map[string]any{"weight": 3}).ExpectProblem(t, "too heavy", http.StatusUnprocessableEntity, "permit-weight-too-large")
 	var s stats
-	a.do("GET", "/v1/semaphores/db", coord, nil).expect(t, "stats", http.StatusOK, &s)
+	a.Do("GET", "/v1/semaphores/db", coord, nil).Expect(t, "stats", http.StatusOK, &s)
 	if s.Capacity != 2 || s.Used != 2 || s.Available != 0 || s.Holders != 1 {
 		t.Errorf("stats = %+v", s)
 	}
-	a.do("POST", "/v1/semaphores/db/permits/refresh", coord, map[string]any{"permit_id": p1.PermitID, "ttl_ms": 60000}).
-		expect(t, "refresh", http.StatusOK, nil)
+	a.Do("POST", "/v1/semaphores/db/permits/refresh", coord, map[string]any{"permit_id": p1.PermitID, "ttl_ms": 60000}).
+		Expect(t, "refresh", http.StatusOK, nil)
 
-	waited := make(chan response, 1)
-	go func() { waited <- a.do("POST", "/v1/semaphores/db/permits", coord, map[string]any{"wait_ms": 10000}) }()
+	waited := make(chan testapp.Response, 1)
+	go func() { waited <- a.Do("POST", "/v1/semaphores/db/permits", coord, map[string]any{"wait_ms": 10000}) }()
 	for deadline := time.Now().Add(5 * time.Second); s.Waiters != 1; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the waiter never queued")
 		}
-		a.do("GET", "/v1/semaphores/db", coord, nil).expect(t, "stats", http.StatusOK, &s)
+		a.Do("GET", "/v1/semaphores/db", coord, nil).Expect(t, "stats", http.StatusOK, &s)
 	}
-	a.do("POST", "/v1/semaphores/db/permits/release", coord, map[string]any{"permit_id": p1.PermitID}).expect(t, "release", http.StatusNoContent, nil)
+	a.Do("POST", "/v1/semaphores/db/permits/release", coord, map[string]any{"permit_id": p1.PermitID}).Expect(t, "release", http.StatusNoContent, nil)
 	var p2 permit
-	(<-waited).expect(t, "waiter", http.StatusOK, &p2)
-	a.do("POST", "/v1/semaphores/db/permits/release", coord, map[string]any{"permit_id": p1.PermitID}).
-		expectProblem(t, "release twice", http.StatusConflict, "permit-not-held")
+	(<-waited).Expect(t, "waiter", http.StatusOK, &p2)
+	a.Do("POST", "/v1/semaphores/db/permits/release", coord, map[string]any{"permit_id": p1.PermitID}).
+		ExpectProblem(t, "release twice", http.StatusConflict, "permit-not-held")
 
-	a.do("PUT", "/v1/semaphores/db", coord, map[string]any{"capacity": 5}).expectProblem(t, "resize with the locks scope", http.StatusForbidden, "forbidden")
-	a.do("PUT", "/v1/semaphores/db", admin, map[string]any{"capacity": 5}).expect(t, "resize", http.StatusOK, &s)
+	a.Do("PUT", "/v1/semaphores/db", coord, map[string]any{"capacity": 5}).ExpectProblem(t, "resize with the locks scope", http.StatusForbidden, "forbidden")
+	a.Do("PUT", "/v1/semaphores/db", admin, map[string]any{"capacity": 5}).Expect(t, "resize", http.StatusOK, &s)
 	if s.Capacity != 5 || s.Used != 1 {
 		t.Errorf("after resize: %+v", s)
 	}
-	a.do("DELETE", "/v1/semaphores/db", coord, nil).expectProblem(t, "delete with the locks scope", http.StatusForbidden, "forbidden")
-	a.do("DELETE", "/v1/semaphores/db", admin, nil).expect(t, "delete", http.StatusNoContent, nil)
-	a.do("GET", "/v1/semaphores/db", coord, nil).expectProblem(t, "stats after delete", http.StatusNotFound, "semaphore-pool-not-found")
+	a.Do("DELETE", "/v1/semaphores/db", coord, nil).ExpectProblem(t, "delete with the locks scope", http.StatusForbidden, "forbidden")
+	a.Do("DELETE", "/v1/semaphores/db", admin, nil).Expect(t, "delete", http.StatusNoContent, nil)
+	a.Do("GET", "/v1/semaphores/db", coord, nil).ExpectProblem(t, "stats after delete", http.StatusNotFound, "semaphore-pool-not-found")
 }
 
 // TestLocksBadInput: every lock and semaphore endpoint answers malformed bodies, wrong types, out-of-range
@@ -189,13 +190,13 @@ func TestSemaphoresOverHTTP(t *testing.T) {
 func TestLocksBadInput(t *testing.T) {
 	t.Parallel()
 	a := newLocksApp(t)
-	coord := creds{apiKey: locksKey}
+	coord := testapp.Creds{APIKey: locksKey}
 	var held leaseBody
-	a.do("POST", "/v1/locks/held", coord, map[string]any{"ttl_ms": 60000}).expect(t, "acquire", http.StatusOK, &held)
+	a.Do("POST", "/v1/locks/held", coord, map[string]any{"ttl_ms": 60000}).Expect(t, "acquire", http.StatusOK, &held)
 	var p struct {
 		PermitID string `json:"permit_id"`
 	}
-	a.do("POST", "/v1/semaphores/pool/permits", coord, map[string]any{"capacity": 1, "ttl_ms": 60000}).expect(t, "permit", http.StatusOK, &p)
+	a.Do("POST", "/v1/semaphores/pool/permits", coord, map[string]any{"capacity": 1, "ttl_ms": 60000}).Expect(t, "permit", http.StatusOK, &p)
 	raw := func(s string) []byte { return []byte(s) }
 
 	var cases []badCase
@@ -280,7 +281,7 @@ func TestLocksBadInput(t *testing.T) {
 	cases = append(cases,
 		badCase{"sessions key acquires", "POST", "/v1/locks/x", serviceCreds(), raw(`{}`), 403},
 		badCase{"sessions key takes a permit", "POST", "/v1/semaphores/pool/permits", serviceCreds(), raw(`{}`), 403},
-		badCase{"anonymous acquire", "POST", "/v1/locks/x", creds{}, raw(`{}`), 401},
+		badCase{"anonymous acquire", "POST", "/v1/locks/x", testapp.Creds{}, raw(`{}`), 401},
 	)
 
 	// Only the two modules' keys: other modules' background work (job workers) changes theirs meanwhile.
@@ -298,16 +299,16 @@ func TestLocksBadInput(t *testing.T) {
 		t.Fatalf("snapshot %v: the lock and the permit taken above are not in it", before)
 	}
 	for _, c := range cases {
-		r := a.do(c.method, c.path, c.c, c.body)
+		r := a.Do(c.method, c.path, c.c, c.body)
 		what := c.name
-		if r.status >= 500 || r.status < 400 {
-			t.Errorf("%s: status %d, want a 4xx; body %.300s", what, r.status, r.body)
+		if r.Status >= 500 || r.Status < 400 {
+			t.Errorf("%s: status %d, want a 4xx; body %.300s", what, r.Status, r.Body)
 			continue
 		}
-		var pr problem
-		checkProblem(t, what, r, &pr)
-		if r.status != c.want {
-			t.Errorf("%s: status %d, want %d; body %.300s", what, r.status, c.want, r.body)
+		var pr testapp.Problem
+		testapp.CheckProblem(t, what, r, &pr)
+		if r.Status != c.want {
+			t.Errorf("%s: status %d, want %d; body %.300s", what, r.Status, c.want, r.Body)
 		}
 	}
 	after := mine(a.snapshot())

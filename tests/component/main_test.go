@@ -3,22 +3,11 @@
 package component
 
 import (
-	"context"
 	"os"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
-func TestMain(m *testing.M) {
-	// go-redis reports failed dials through its own global logger, straight to stderr; the Redis-down test
-	// provokes many of them.
-	redis.SetLogger(quietRedis{})
-	os.Exit(harness.Run(m))
-}
-
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
+// TestMain runs the tests with go-redis's logger silenced: the Redis-down test provokes many failed dials.
+func TestMain(m *testing.M) { os.Exit(testapp.Run(m)) }

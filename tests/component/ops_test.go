@@ -14,12 +14,13 @@ import (
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/cmd/statekit/boot"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // TestValidateApp checks the whole graph for missing or duplicate providers without starting anything.
 func TestValidateApp(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, env(harness.Target{Addrs: []string{"127.0.0.1:1"}, Prefix: harness.NewPrefix()}))
+	cfg := testapp.Config(t, env(harness.Target{Addrs: []string{"127.0.0.1:1"}, Prefix: harness.NewPrefix()}))
 	log := slog.New(slog.DiscardHandler)
 	if err := fx.ValidateApp(boot.Options(cfg, log)); err != nil {
 		t.Fatalf("fx.ValidateApp(boot.Options): %v", err)
@@ -37,7 +38,7 @@ func TestOperationalEndpoints(t *testing.T) {
 	a := newApp(t)
 
 	var health struct{ Status string }
-	a.do("GET", "/healthz", creds{}, nil).expect(t, "healthz", http.StatusOK, &health)
+	a.Do("GET", "/healthz", testapp.Creds{}, nil).Expect(t, "healthz", http.StatusOK, &health)
 	if health.Status != "ok" {
 		t.Errorf("healthz = %+v", health)
 	}
@@ -45,15 +46,15 @@ func TestOperationalEndpoints(t *testing.T) {
 		Status string
 		Checks map[string]string
 	}
-	a.do("GET", "/readyz", creds{}, nil).expect(t, "readyz", http.StatusOK, &ready)
+	a.Do("GET", "/readyz", testapp.Creds{}, nil).Expect(t, "readyz", http.StatusOK, &ready)
 	if ready.Status != "ready" || ready.Checks["redis"] != "ok" || ready.Checks["events"] != "ok" {
 		t.Errorf("readyz = %+v, want ready with redis and events ok", ready)
 	}
 
 	a.create("kim", nil)
-	r := a.do("GET", "/metrics", creds{}, nil)
-	r.expect(t, "metrics", http.StatusOK, nil)
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+	r := a.Do("GET", "/metrics", testapp.Creds{}, nil)
+	r.Expect(t, "metrics", http.StatusOK, nil)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("metrics Content-Type = %q, want Prometheus text", ct)
 	}
 	for _, want := range []string{
@@ -63,25 +64,25 @@ func TestOperationalEndpoints(t *testing.T) {
 		`statekit_events_published_total{event="session.created",outcome="ok"} 1`,
 		"go_goroutines",
 	} {
-		if !strings.Contains(string(r.body), want) {
+		if !strings.Contains(string(r.Body), want) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
 
-	r = a.do("GET", "/openapi.yaml", creds{}, nil)
-	r.expect(t, "openapi", http.StatusOK, nil)
-	if ct := r.header.Get("Content-Type"); ct != "application/yaml" {
+	r = a.Do("GET", "/openapi.yaml", testapp.Creds{}, nil)
+	r.Expect(t, "openapi", http.StatusOK, nil)
+	if ct := r.Header.Get("Content-Type"); ct != "application/yaml" {
 		t.Errorf("openapi Content-Type = %q", ct)
 	}
-	if !bytes.Equal(r.body, httpapi.OpenAPI()) || !bytes.HasPrefix(r.body, []byte("openapi: 3.1")) {
-		t.Errorf("GET /openapi.yaml does not serve the OpenAPI 3.1 document (%d bytes)", len(r.body))
+	if !bytes.Equal(r.Body, httpapi.OpenAPI()) || !bytes.HasPrefix(r.Body, []byte("openapi: 3.1")) {
+		t.Errorf("GET /openapi.yaml does not serve the OpenAPI 3.1 document (%d bytes)", len(r.Body))
 	}
 
 	// Unknown paths and wrong methods answer problem documents too.
-	a.do("GET", "/v1/nothing", creds{}, nil).expectProblem(t, "unknown path", http.StatusNotFound, "not-found")
-	r = a.do("PUT", "/v1/session", bearer("x"), nil)
-	r.expectProblem(t, "wrong method", http.StatusMethodNotAllowed, "method-not-allowed")
-	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PATCH") {
+	a.Do("GET", "/v1/nothing", testapp.Creds{}, nil).ExpectProblem(t, "unknown path", http.StatusNotFound, "not-found")
+	r = a.Do("PUT", "/v1/session", bearer("x"), nil)
+	r.ExpectProblem(t, "wrong method", http.StatusMethodNotAllowed, "method-not-allowed")
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PATCH") {
 		t.Errorf("405 Allow = %q, want GET, PATCH and DELETE", allow)
 	}
 }
@@ -91,24 +92,24 @@ func TestEmbeddedRedis(t *testing.T) {
 	t.Parallel()
 	vars := env(harness.Target{Prefix: harness.NewPrefix(), Addrs: []string{""}})
 	vars["STATEKIT_REDIS_URL"] = ""
-	created, createdCh := subscribe("test.created", "session.created")
+	created, createdCh := testapp.Subscribe("test.created", "session.created")
 	a := start(t, vars, nil, created)
 
-	a.do("GET", "/healthz", creds{}, nil).expect(t, "healthz", http.StatusOK, nil)
+	a.Do("GET", "/healthz", testapp.Creds{}, nil).Expect(t, "healthz", http.StatusOK, nil)
 	var ready struct{ Checks map[string]string }
-	a.do("GET", "/readyz", creds{}, nil).expect(t, "readyz", http.StatusOK, &ready)
+	a.Do("GET", "/readyz", testapp.Creds{}, nil).Expect(t, "readyz", http.StatusOK, &ready)
 	if ready.Checks["redis"] != "ok" {
 		t.Errorf("readyz checks = %v", ready.Checks)
 	}
 	s := a.create("lena", nil)
 	var cur sessionView
-	a.do("GET", "/v1/session", bearer(s.Token), nil).expect(t, "GET /v1/session", http.StatusOK, &cur)
+	a.Do("GET", "/v1/session", bearer(s.Token), nil).Expect(t, "GET /v1/session", http.StatusOK, &cur)
 	if cur.ID != s.Session.ID || cur.ActivityCount != 1 {
 		t.Errorf("GET /v1/session = %+v", cur)
 	}
-	a.do("DELETE", "/v1/session", bearer(s.Token), nil).expect(t, "logout", http.StatusNoContent, nil)
-	a.do("GET", "/v1/session", bearer(s.Token), nil).expectProblem(t, "after logout", http.StatusUnauthorized, "")
-	if e := next(t, createdCh, "session.created on the embedded bus"); e.Name != "session.created" {
+	a.Do("DELETE", "/v1/session", bearer(s.Token), nil).Expect(t, "logout", http.StatusNoContent, nil)
+	a.Do("GET", "/v1/session", bearer(s.Token), nil).ExpectProblem(t, "after logout", http.StatusUnauthorized, "")
+	if e := testapp.Next(t, createdCh, "session.created on the embedded bus"); e.Name != "session.created" {
 		t.Errorf("event = %q", e.Name)
 	}
 }
@@ -121,25 +122,25 @@ func TestRedisDown(t *testing.T) {
 	vars := env(harness.Target{Prefix: harness.NewPrefix(), Addrs: []string{srv.Addr()}})
 	a := start(t, vars, srv.Client(t))
 
-	a.do("GET", "/readyz", creds{}, nil).expect(t, "readyz before", http.StatusOK, nil)
+	a.Do("GET", "/readyz", testapp.Creds{}, nil).Expect(t, "readyz before", http.StatusOK, nil)
 	s := a.create("mo", nil)
 
 	srv.Stop(t)
-	var down response
+	var down testapp.Response
 	eventually(t, 5*time.Second, "readyz answers 503", func() bool {
-		down = a.do("GET", "/readyz", creds{}, nil)
-		return down.status == http.StatusServiceUnavailable
+		down = a.Do("GET", "/readyz", testapp.Creds{}, nil)
+		return down.Status == http.StatusServiceUnavailable
 	})
-	down.expectProblem(t, "readyz while down", http.StatusServiceUnavailable, "unavailable")
+	down.ExpectProblem(t, "readyz while down", http.StatusServiceUnavailable, "unavailable")
 	var body struct{ Checks map[string]string }
-	_ = json.Unmarshal(down.body, &body)
+	_ = json.Unmarshal(down.Body, &body)
 	if body.Checks["redis"] == "ok" || body.Checks["redis"] == "" || body.Checks["events"] != "ok" {
 		t.Errorf("readyz checks while down = %v, want redis failing, events ok", body.Checks)
 	}
 
 	for _, c := range []struct {
 		what, method, path string
-		c                  creds
+		c                  testapp.Creds
 		body               any
 	}{
 		{"create while down", "POST", "/v1/users/mo/sessions", serviceCreds(), map[string]any{}},
@@ -147,18 +148,18 @@ func TestRedisDown(t *testing.T) {
 		{"count while down", "GET", "/v1/users/mo/sessions/count", serviceCreds(), nil},
 	} {
 		began := time.Now()
-		a.do(c.method, c.path, c.c, c.body).expectProblem(t, c.what, http.StatusServiceUnavailable, "unavailable")
+		a.Do(c.method, c.path, c.c, c.body).ExpectProblem(t, c.what, http.StatusServiceUnavailable, "unavailable")
 		// go-redis retries the dial before giving up; the answer must still come in bounded time.
 		if d := time.Since(began); d > 5*time.Second {
 			t.Errorf("%s: answered after %s, want within 5s", c.what, d)
 		}
 	}
-	a.do("GET", "/healthz", creds{}, nil).expect(t, "healthz while down", http.StatusOK, nil)
+	a.Do("GET", "/healthz", testapp.Creds{}, nil).Expect(t, "healthz while down", http.StatusOK, nil)
 
 	srv.Start(t)
 	eventually(t, 10*time.Second, "readyz recovers", func() bool {
-		return a.do("GET", "/readyz", creds{}, nil).status == http.StatusOK
+		return a.Do("GET", "/readyz", testapp.Creds{}, nil).Status == http.StatusOK
 	})
 	s2 := a.create("mo", nil)
-	a.do("GET", "/v1/session", bearer(s2.Token), nil).expect(t, "session after recovery", http.StatusOK, nil)
+	a.Do("GET", "/v1/session", bearer(s2.Token), nil).Expect(t, "session after recovery", http.StatusOK, nil)
 }

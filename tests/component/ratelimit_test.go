@@ -10,6 +10,7 @@ import (
 
 	"github.com/statekit/statekit/domain/ratelimit"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // limitRules are the policies the rate-limit tests boot with: session creation is limited to 3 per hour per
@@ -31,10 +32,10 @@ func limitedApp(t *testing.T, tg harness.Target, extra map[string]string) *app {
 }
 
 // quota reads the RateLimit header: each item's name and r and t parameters.
-func quota(t *testing.T, r response) map[string][2]int {
+func quota(t *testing.T, r testapp.Response) map[string][2]int {
 	t.Helper()
 	out := map[string][2]int{}
-	h := r.header.Get("RateLimit")
+	h := r.Header.Get("RateLimit")
 	for item := range strings.SplitSeq(h, ",") {
 		parts := strings.Split(strings.TrimSpace(item), ";")
 		if len(parts) != 3 || !strings.HasPrefix(parts[1], "r=") || !strings.HasPrefix(parts[2], "t=") {
@@ -57,7 +58,7 @@ func quota(t *testing.T, r response) map[string][2]int {
 func TestRateLimitOverHTTP(t *testing.T) {
 	t.Parallel()
 	tg := harness.Standalone(t)
-	denied, deniedCh := subscribe("test.ratelimit.denied", "ratelimit.denied")
+	denied, deniedCh := testapp.Subscribe("test.ratelimit.denied", "ratelimit.denied")
 	vars := env(tg)
 	vars["STATEKIT_RATE_LIMITS"] = limitRules
 	vars["STATEKIT_RATE_LIMIT_DENIED_SAMPLE"] = "1"
@@ -67,20 +68,20 @@ func TestRateLimitOverHTTP(t *testing.T) {
 
 	// Session creation: 3 per hour for the "shop" key, then 429.
 	for i := range 3 {
-		r := a.do("POST", "/v1/users/lena/sessions", svc, body)
-		r.expect(t, "create", http.StatusCreated, nil)
-		if p := r.header.Get("RateLimit-Policy"); p != `"login";q=3;w=3600` {
+		r := a.Do("POST", "/v1/users/lena/sessions", svc, body)
+		r.Expect(t, "create", http.StatusCreated, nil)
+		if p := r.Header.Get("RateLimit-Policy"); p != `"login";q=3;w=3600` {
 			t.Errorf("create %d: RateLimit-Policy %q", i, p)
 		}
 		if q := quota(t, r)["login"]; q[0] != 2-i || q[1] != 3600 {
 			t.Errorf("create %d: RateLimit %v, want r=%d t=3600", i, q, 2-i)
 		}
 	}
-	r := a.do("POST", "/v1/users/lena/sessions", svc, body)
-	r.expectProblem(t, "fourth create", http.StatusTooManyRequests, "rate-limited")
-	retry, err := strconv.Atoi(r.header.Get("Retry-After"))
+	r := a.Do("POST", "/v1/users/lena/sessions", svc, body)
+	r.ExpectProblem(t, "fourth create", http.StatusTooManyRequests, "rate-limited")
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || retry < 3500 || retry > 3600 {
-		t.Errorf("Retry-After %q, want about an hour", r.header.Get("Retry-After"))
+		t.Errorf("Retry-After %q, want about an hour", r.Header.Get("Retry-After"))
 	}
 	if q := quota(t, r)["login"]; q[0] != 0 {
 		t.Errorf("429 RateLimit %v, want r=0", q)
@@ -90,75 +91,75 @@ func TestRateLimitOverHTTP(t *testing.T) {
 	}
 
 	// The same key under another policy is unaffected (count above took one unit of it).
-	r = a.do("GET", "/v1/users/lena/sessions/count", svc, nil)
-	r.expect(t, "count", http.StatusOK, nil)
+	r = a.Do("GET", "/v1/users/lena/sessions/count", svc, nil)
+	r.Expect(t, "count", http.StatusOK, nil)
 	if q := quota(t, r)["default"]; q[0] != 3 {
 		t.Errorf("count: RateLimit %v, want 3 left of the default burst of 5", q)
 	}
 
 	// A session holder counts as its user, separately from the key that created the session.
-	a.do("DELETE", "/v1/ratelimit/policies/login/callers/key/shop", creds{apiKey: adminKey}, nil).
-		expect(t, "reset shop", http.StatusNoContent, nil)
+	a.Do("DELETE", "/v1/ratelimit/policies/login/callers/key/shop", testapp.Creds{APIKey: testapp.AdminKey}, nil).
+		Expect(t, "reset shop", http.StatusNoContent, nil)
 	s := a.create("omar", nil)
-	r = a.do("GET", "/v1/session", bearer(s.Token), nil)
-	r.expect(t, "holder", http.StatusOK, nil)
+	r = a.Do("GET", "/v1/session", bearer(s.Token), nil)
+	r.Expect(t, "holder", http.StatusOK, nil)
 	if q := quota(t, r)["default"]; q[0] != 4 {
 		t.Errorf("holder: RateLimit %v, want 4 left of the user's own burst", q)
 	}
 
 	// Anonymous callers (and refused credentials) count against their IP: 4, then 429 instead of 401.
 	for i := range 4 {
-		c := creds{}
+		c := testapp.Creds{}
 		if i%2 == 1 {
-			c = creds{apiKey: "not-a-key-0123456789abcdef"}
+			c = testapp.Creds{APIKey: "not-a-key-0123456789abcdef"}
 		}
-		r := a.do("GET", "/v1/users/lena/sessions/count", c, nil)
-		r.expectProblem(t, "anonymous", http.StatusUnauthorized, "unauthenticated")
+		r := a.Do("GET", "/v1/users/lena/sessions/count", c, nil)
+		r.ExpectProblem(t, "anonymous", http.StatusUnauthorized, "unauthenticated")
 		if q := quota(t, r)["anonymous"]; q[0] != 3-i {
 			t.Errorf("anonymous %d: RateLimit %v, want r=%d", i, q, 3-i)
 		}
 	}
-	a.do("GET", "/v1/users/lena/sessions/count", creds{}, nil).
-		expectProblem(t, "fifth anonymous", http.StatusTooManyRequests, "rate-limited")
+	a.Do("GET", "/v1/users/lena/sessions/count", testapp.Creds{}, nil).
+		ExpectProblem(t, "fifth anonymous", http.StatusTooManyRequests, "rate-limited")
 
 	// Public routes are never limited and carry no headers.
 	for range 10 {
-		r := a.do("GET", "/healthz", creds{}, nil)
-		r.expect(t, "healthz", http.StatusOK, nil)
-		if h := r.header.Get("RateLimit"); h != "" {
+		r := a.Do("GET", "/healthz", testapp.Creds{}, nil)
+		r.Expect(t, "healthz", http.StatusOK, nil)
+		if h := r.Header.Get("RateLimit"); h != "" {
 			t.Fatalf("healthz carries RateLimit %q", h)
 		}
 	}
 
 	// Admin: read the anonymous caller's state, reset it, and it is admitted again.
-	admin := creds{apiKey: adminKey}
+	admin := testapp.Creds{APIKey: testapp.AdminKey}
 	var st struct {
 		Subject      string `json:"subject"`
 		Allowed      bool   `json:"allowed"`
 		Remaining    int64  `json:"remaining"`
 		RetryAfterMs int64  `json:"retry_after_ms"`
 	}
-	a.do("GET", "/v1/ratelimit/policies/anonymous/callers/ip/127.0.0.1", admin, nil).expect(t, "state", http.StatusOK, &st)
+	a.Do("GET", "/v1/ratelimit/policies/anonymous/callers/ip/127.0.0.1", admin, nil).Expect(t, "state", http.StatusOK, &st)
 	if st.Subject != "ip.127.0.0.1" || st.Allowed || st.Remaining != 0 || st.RetryAfterMs <= 0 {
 		t.Errorf("anonymous state = %+v, want used up with a retry time", st)
 	}
-	a.do("DELETE", "/v1/ratelimit/policies/anonymous/callers/ip/127.0.0.1", admin, nil).expect(t, "reset", http.StatusNoContent, nil)
-	a.do("GET", "/v1/users/lena/sessions/count", creds{}, nil).expectProblem(t, "anonymous after reset", http.StatusUnauthorized, "unauthenticated")
+	a.Do("DELETE", "/v1/ratelimit/policies/anonymous/callers/ip/127.0.0.1", admin, nil).Expect(t, "reset", http.StatusNoContent, nil)
+	a.Do("GET", "/v1/users/lena/sessions/count", testapp.Creds{}, nil).ExpectProblem(t, "anonymous after reset", http.StatusUnauthorized, "unauthenticated")
 	var list struct {
 		Policies []struct{ Name string } `json:"policies"`
 	}
-	a.do("GET", "/v1/ratelimit/policies", admin, nil).expect(t, "policies", http.StatusOK, &list)
+	a.Do("GET", "/v1/ratelimit/policies", admin, nil).Expect(t, "policies", http.StatusOK, &list)
 	if len(list.Policies) != 3 || list.Policies[0].Name != "login" || list.Policies[2].Name != "default" {
 		t.Errorf("policies = %+v", list.Policies)
 	}
 
 	// The denials were counted and published (sample 1).
-	e := next(t, deniedCh, "ratelimit.denied")
+	e := testapp.Next(t, deniedCh, "ratelimit.denied")
 	var ev ratelimit.Denied
 	if err := json.Unmarshal(e.Payload, &ev); err != nil || e.Name != "ratelimit.denied" || ev.Policy == "" || ev.SampleRate != 1 {
 		t.Errorf("event %s %+v, %v", e.Name, ev, err)
 	}
-	metrics := string(a.do("GET", "/metrics", creds{}, nil).body)
+	metrics := string(a.Do("GET", "/metrics", testapp.Creds{}, nil).Body)
 	for _, want := range []string{
 		`statekit_ratelimit_decisions_total{outcome="denied",policy="login"} 1`,
 		`statekit_ratelimit_decisions_total{outcome="allowed",policy="login"} 4`,
@@ -179,11 +180,11 @@ func TestRateLimitWhenRedisIsDown(t *testing.T) {
 	tg := harness.Target{Client: srv.Client(t), Prefix: harness.NewPrefix(), Addrs: []string{srv.Addr()}}
 	open := limitedApp(t, tg, map[string]string{"STATEKIT_RATE_LIMITS": "default: gcra 100/s"})
 	closed := limitedApp(t, tg, map[string]string{"STATEKIT_RATE_LIMITS": "default: gcra 100/s fail=closed"})
-	admin := creds{apiKey: adminKey}
+	admin := testapp.Creds{APIKey: testapp.AdminKey}
 	for _, a := range []*app{open, closed} {
-		r := a.do("GET", "/v1/ratelimit/policies", admin, nil)
-		r.expect(t, "policies while up", http.StatusOK, nil)
-		if r.header.Get("RateLimit") == "" {
+		r := a.Do("GET", "/v1/ratelimit/policies", admin, nil)
+		r.Expect(t, "policies while up", http.StatusOK, nil)
+		if r.Header.Get("RateLimit") == "" {
 			t.Error("no RateLimit header while Redis is up")
 		}
 	}
@@ -191,14 +192,14 @@ func TestRateLimitWhenRedisIsDown(t *testing.T) {
 	srv.Stop(t)
 	for i := range 5 {
 		began := time.Now()
-		r := open.do("GET", "/v1/ratelimit/policies", admin, nil)
-		r.expect(t, "fail open", http.StatusOK, nil)
-		if h := r.header.Get("RateLimit"); h != "" {
+		r := open.Do("GET", "/v1/ratelimit/policies", admin, nil)
+		r.Expect(t, "fail open", http.StatusOK, nil)
+		if h := r.Header.Get("RateLimit"); h != "" {
 			t.Errorf("fail open %d: RateLimit %q, want none (the quota is unknown)", i, h)
 		}
-		r = closed.do("GET", "/v1/ratelimit/policies", admin, nil)
-		r.expectProblem(t, "fail closed", http.StatusServiceUnavailable, "unavailable")
-		if ra := r.header.Get("Retry-After"); ra != "1" {
+		r = closed.Do("GET", "/v1/ratelimit/policies", admin, nil)
+		r.ExpectProblem(t, "fail closed", http.StatusServiceUnavailable, "unavailable")
+		if ra := r.Header.Get("Retry-After"); ra != "1" {
 			t.Errorf("fail closed %d: Retry-After %q, want 1", i, ra)
 		}
 		// A bound, not a speed claim: the 100ms decision timeout, far from go-redis's seconds of retries.
@@ -206,7 +207,7 @@ func TestRateLimitWhenRedisIsDown(t *testing.T) {
 			t.Errorf("two requests with Redis down took %s", d)
 		}
 	}
-	metrics := string(open.do("GET", "/metrics", creds{}, nil).body)
+	metrics := string(open.Do("GET", "/metrics", testapp.Creds{}, nil).Body)
 	if !strings.Contains(metrics, `statekit_ratelimit_decisions_total{outcome="failed_open",policy="default"} 5`) ||
 		!strings.Contains(metrics, `statekit_ratelimit_store_errors_total{policy="default"} 5`) {
 		t.Errorf("metrics lack 5 failed_open decisions and store errors")
@@ -215,8 +216,8 @@ func TestRateLimitWhenRedisIsDown(t *testing.T) {
 	srv.Start(t)
 	for _, a := range []*app{open, closed} {
 		eventually(t, 10*time.Second, "limiting resumes", func() bool {
-			r := a.do("GET", "/v1/ratelimit/policies", admin, nil)
-			return r.status == http.StatusOK && r.header.Get("RateLimit") != ""
+			r := a.Do("GET", "/v1/ratelimit/policies", admin, nil)
+			return r.Status == http.StatusOK && r.Header.Get("RateLimit") != ""
 		})
 	}
 }

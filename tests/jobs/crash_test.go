@@ -20,6 +20,7 @@ import (
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 // The crash test's child process is this test binary run again with these variables: it runs a worker
@@ -60,7 +61,7 @@ func crashChild() int {
 	prefix := os.Getenv(childPrefixEnv)
 	store := jobredis.New(c, prefix, nil)
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	rt, err := jobapp.NewRuntime(crashConfig(), store, store, &recorder{}, nil, jobcron.New(), log,
+	rt, err := jobapp.NewRuntime(crashConfig(), store, store, &testapp.Recorder{}, nil, jobcron.New(), log,
 		[]ports.JobHandler{crashHandler(c, prefix)}, nil)
 	if err == nil {
 		err = rt.Start(context.Background())

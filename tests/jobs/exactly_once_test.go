@@ -100,11 +100,11 @@ func TestExactlyOnceAcrossPools(t *testing.T) {
 	if seen != jobs {
 		t.Errorf("%d distinct jobs ran, want %d", seen, jobs)
 	}
-	events := pool[0].events.count("jobs.completed") + pool[1].events.count("jobs.completed")
+	events := pool[0].events.Count("jobs.completed") + pool[1].events.Count("jobs.completed")
 	if events != jobs {
 		t.Errorf("jobs.completed published %d times, want %d", events, jobs)
 	}
 	for i, in := range pool {
-		t.Logf("pool %d completed %d", i, in.events.count("jobs.completed"))
+		t.Logf("pool %d completed %d", i, in.events.Count("jobs.completed"))
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/testapp"
 )
 
 func TestMain(m *testing.M) {
@@ -24,45 +23,6 @@ func TestMain(m *testing.M) {
 		os.Exit(crashChild())
 	}
 	os.Exit(harness.Run(m))
-}
-
-// recorder is an in-memory ports.EventPublisher.
-type recorder struct {
-	mu     sync.Mutex
-	events []ports.Event
-}
-
-func (r *recorder) Publish(_ context.Context, events ...ports.Event) error {
-	r.mu.Lock()
-	r.events = append(r.events, events...)
-	r.mu.Unlock()
-	return nil
-}
-
-// named returns the published events of a name.
-func (r *recorder) named(name string) []ports.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []ports.Event
-	for _, e := range r.events {
-		if e.EventName() == name {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// count returns how many events of a name were published.
-func (r *recorder) count(name string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, e := range r.events {
-		if e.EventName() == name {
-			n++
-		}
-	}
-	return n
 }
 
 // testConfig is a small runtime: the given concurrency on queue "default", short leases, everything kept.
@@ -80,15 +40,15 @@ func testConfig(concurrency int) jobapp.Config {
 type instance struct {
 	rt     *jobapp.Runtime
 	store  *jobredis.Store
-	events *recorder
+	events *testapp.Recorder
 }
 
 // newInstance builds (without starting) a runtime on tg's Redis and prefix.
 func newInstance(t *testing.T, tg harness.Target, cfg jobapp.Config, handlers []ports.JobHandler, periodic ...job.Periodic) instance {
 	t.Helper()
 	store := jobredis.New(tg.Client, tg.Prefix, nil)
-	ev := &recorder{}
-	rt, err := jobapp.NewRuntime(cfg, store, store, ev, nil, jobcron.New(), testLogger(t), handlers, periodic)
+	ev := &testapp.Recorder{}
+	rt, err := jobapp.NewRuntime(cfg, store, store, ev, nil, jobcron.New(), testapp.Logger(t), handlers, periodic)
 	if err != nil {
 		t.Fatalf("NewRuntime: %v", err)
 	}
@@ -113,7 +73,7 @@ func (in instance) start(t *testing.T) {
 // newRuntime builds a runtime on tg's Redis and prefix, returning NewRuntime's error.
 func newRuntime(tg harness.Target, cfg jobapp.Config, handlers []ports.JobHandler, periodic ...job.Periodic) (*jobapp.Runtime, error) {
 	store := jobredis.New(tg.Client, tg.Prefix, nil)
-	return jobapp.NewRuntime(cfg, store, store, &recorder{}, nil, jobcron.New(), slog.New(slog.DiscardHandler), handlers, periodic)
+	return jobapp.NewRuntime(cfg, store, store, &testapp.Recorder{}, nil, jobcron.New(), slog.New(slog.DiscardHandler), handlers, periodic)
 }
 
 func newService(t *testing.T, store ports.JobQueue, handlers []ports.JobHandler) *jobapp.Service {
@@ -135,32 +95,4 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// testLogger logs warnings through t.Log until the test ends.
-func testLogger(t *testing.T) *slog.Logger {
-	w := &testWriter{t: t}
-	t.Cleanup(w.close)
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct {
-	mu     sync.Mutex
-	t      *testing.T
-	closed bool
-}
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.closed {
-		w.t.Log(strings.TrimSpace(string(p)))
-	}
-	return len(p), nil
-}
-
-func (w *testWriter) close() {
-	w.mu.Lock()
-	w.closed = true
-	w.mu.Unlock()
 }

@@ -93,8 +93,8 @@ func TestFailuresRetriesAndDeadLetters(t *testing.T) {
 		t.Errorf("job without a handler = %+v", j)
 	}
 
-	waitFor(t, "the events", 10*time.Second, func() bool { return in.events.count("jobs.dead_lettered") == 4 })
-	failed := in.events.named("jobs.failed")
+	waitFor(t, "the events", 10*time.Second, func() bool { return in.events.Count("jobs.dead_lettered") == 4 })
+	failed := in.events.Named("jobs.failed")
 	retries := 0
 	for _, e := range failed {
 		if f := e.(job.Failed); f.WillRetry {
@@ -109,7 +109,7 @@ func TestFailuresRetriesAndDeadLetters(t *testing.T) {
 		t.Errorf("jobs.failed: %d events (%d retrying), want 7 (3 retrying)", len(failed), retries)
 	}
 	var dl job.DeadLettered
-	for _, e := range in.events.named("jobs.dead_lettered") {
+	for _, e := range in.events.Named("jobs.dead_lettered") {
 		if d := e.(job.DeadLettered); d.JobID == panics {
 			dl = d
 		}
@@ -117,7 +117,7 @@ func TestFailuresRetriesAndDeadLetters(t *testing.T) {
 	if dl.Type != "panics" || dl.Attempts != 3 || !strings.Contains(dl.Error, "kaboom") || dl.Queue != "default" {
 		t.Errorf("jobs.dead_lettered of the panicking job = %+v", dl)
 	}
-	if c := in.events.named("jobs.completed"); len(c) != 1 || c[0].(job.Completed).JobID != flakyID || c[0].(job.Completed).Attempt != 2 {
+	if c := in.events.Named("jobs.completed"); len(c) != 1 || c[0].(job.Completed).JobID != flakyID || c[0].(job.Completed).Attempt != 2 {
 		t.Errorf("jobs.completed = %+v", c)
 	}
 }
