@@ -2,8 +2,6 @@ package lockapp
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -28,14 +26,9 @@ func (s *Service) keep(parent context.Context, lease lock.Lease, sent time.Time,
 			return s.locker.Extend(ctx, lease.Names, lease.Token, ttl)
 		},
 		Release: func(ctx context.Context) error { return s.locker.Release(ctx, lease.Names, lease.Token) },
-		Gone:    func(err error) bool { return errors.Is(err, lock.ErrNotHeld) },
-		Lost: func(reason error) error {
-			if errors.Is(reason, lock.ErrLost) {
-				return reason
-			}
-			return fmt.Errorf("%w: %v: %w", lock.ErrLost, lease.Names, reason)
-		},
-		Retry: s.cfg.Backoff.Next,
+		Gone:    errs.Gone,
+		Lost:    errs.LostFor(lease.Names),
+		Retry:   s.cfg.Backoff.Next,
 	})
 	return l
 }

@@ -6,6 +6,7 @@
 package lockapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,40 +19,24 @@ import (
 	"github.com/statekit/statekit/ports"
 )
 
-// Config tunes the locks service.
-type Config struct {
-	// DefaultTTL is the lease when the caller names none.
-	DefaultTTL time.Duration
-	// Backoff paces retries where nothing wakes a waiter (Redlock) or Redis is unreachable.
-	Backoff keeper.Backoff
-	// DriftFactor is the share of a lease a holder does not rely on (clock drift, hand-over delivery).
-	DriftFactor float64
-	// MaxWait bounds how long a token-based (HTTP) acquisition may wait.
-	MaxWait time.Duration
-}
+// Config tunes the locks service: DefaultTTL is the lease when the caller names none; Backoff paces retries
+// where nothing wakes a waiter (Redlock) or Redis is unreachable; DriftFactor is the share of a lease a holder
+// does not rely on (clock drift, hand-over delivery); MaxWait bounds how long a token-based (HTTP) acquisition
+// may wait.
+type Config keeper.Settings
 
-// DefaultConfig is a 30 s lease, keeper.DefaultBackoff, 1% drift and waits of at most 20 s.
-func DefaultConfig() Config {
-	return Config{DefaultTTL: 30 * time.Second, Backoff: keeper.DefaultBackoff(), DriftFactor: 0.01, MaxWait: 20 * time.Second}
-}
+// DefaultConfig is keeper.DefaultSettings: a 30 s lease, keeper.DefaultBackoff, 1% drift and waits of at
+// most 20 s.
+func DefaultConfig() Config { return Config(keeper.DefaultSettings()) }
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if err := lock.ValidateTTL(c.DefaultTTL); err != nil {
-		errs = append(errs, fmt.Errorf("default lock ttl: %w", err))
-	}
-	if err := c.Backoff.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.DriftFactor < 0 || c.DriftFactor >= 0.5 {
-		errs = append(errs, fmt.Errorf("lock drift factor %v: must be in [0, 0.5)", c.DriftFactor))
-	}
-	if c.MaxWait < 0 {
-		errs = append(errs, fmt.Errorf("lock max wait %s: must not be negative", c.MaxWait))
-	}
-	return errors.Join(errs...)
+	return keeper.Settings(c).Validate("lock", "lock", lock.ValidateTTL)
 }
+
+// errs are the locks module's errors for the keeper helpers.
+var errs = keeper.Errors{Invalid: lock.ErrInvalid, NotAcquired: lock.ErrNotAcquired, NotHeld: lock.ErrNotHeld,
+	Lost: lock.ErrLost}
 
 // Service is the locks application service.
 type Service struct {
@@ -139,14 +124,7 @@ func (s *Service) Do(ctx context.Context, name string, fn func(ctx context.Conte
 	if err != nil {
 		return err
 	}
-	fnErr := fn(l.Context(), l)
-	relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	relErr := l.Release(relCtx)
-	if errors.Is(relErr, lock.ErrLost) || fnErr == nil {
-		return errors.Join(fnErr, relErr)
-	}
-	return fnErr
+	return keeper.Do(ctx, errs, l, fn)
 }
 
 func (s *Service) take(ctx context.Context, names []string, opts []Option, block bool) (*Lock, error) {
@@ -268,7 +246,7 @@ func (s *Service) wait(ctx context.Context, req lock.Request, name string, held 
 			failures++
 		default:
 			s.leave(ctx, name, req.Token)
-			return 0, time.Time{}, s.stopped(ctx, err)
+			return 0, time.Time{}, errs.Stopped(ctx, err)
 		}
 		if len(held) > 0 {
 			delay = min(delay, req.TTL/3)
@@ -280,36 +258,21 @@ func (s *Service) wait(ctx context.Context, req lock.Request, name string, held 
 				lastExtend = time.Now()
 			}
 		}
-		timer := time.NewTimer(max(delay, time.Millisecond))
-		select {
-		case w := <-wakes:
-			timer.Stop()
-			if w.Granted && w.Name == name {
-				return w.Fence, time.Now(), nil
-			}
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
+		w, woke, err := keeper.Pause(ctx, delay, wakes)
+		switch {
+		case err != nil:
 			s.leave(ctx, name, req.Token)
-			return 0, time.Time{}, s.stopped(ctx, ctx.Err())
+			return 0, time.Time{}, errs.Stopped(ctx, err)
+		case woke && w.Granted && w.Name == name:
+			return w.Fence, time.Now(), nil
 		}
 	}
-}
-
-// stopped reports why a wait ended: lock.ErrNotAcquired with the context's error when ctx ended.
-func (s *Service) stopped(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", lock.ErrNotAcquired, context.Cause(ctx))
-	}
-	return err
 }
 
 // leave takes the token out of name's queue (releasing the lock if it was handed over meanwhile), even
 // after ctx ended.
 func (s *Service) leave(ctx context.Context, name, token string) {
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	_ = s.locker.Leave(c, name, token)
+	_ = keeper.Detached(ctx, time.Second, func(ctx context.Context) error { return s.locker.Leave(ctx, name, token) })
 }
 
 // giveUp releases whatever names the token may hold after a failed acquisition, even after ctx ended.
@@ -317,30 +280,17 @@ func (s *Service) giveUp(ctx context.Context, names []string, token string) {
 	if len(names) == 0 {
 		return
 	}
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	_ = s.locker.Release(c, names, token)
+	_ = keeper.Detached(ctx, time.Second, func(ctx context.Context) error { return s.locker.Release(ctx, names, token) })
 }
 
 // Grant acquires names under a fresh token for a caller that keeps the token itself (HTTP): no background
 // renewal; the caller extends and releases with the token. wait 0 tries once; otherwise it waits up to wait
 // (at most Config.MaxWait) in the queue.
 func (s *Service) Grant(ctx context.Context, names []string, mode lock.Mode, ttl, wait time.Duration) (lock.Lease, error) {
-	if wait < 0 || wait > s.cfg.MaxWait {
-		return lock.Lease{}, fmt.Errorf("%w: wait %s: must be between 0 and %s", lock.ErrInvalid, wait, s.cfg.MaxWait)
-	}
-	if ttl == 0 {
-		ttl = s.cfg.DefaultTTL
-	}
-	o := options{ttl: ttl, mode: mode}
-	if wait == 0 {
-		lease, _, err := s.obtain(ctx, names, o, false)
-		return lease, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	lease, _, err := s.obtain(ctx, names, o, true)
-	return lease, err
+	o := options{ttl: cmp.Or(ttl, s.cfg.DefaultTTL), mode: mode}
+	return keeper.Grant(ctx, keeper.Settings(s.cfg), errs, wait, func(ctx context.Context, block bool) (lock.Lease, time.Time, error) {
+		return s.obtain(ctx, names, o, block)
+	})
 }
 
 // Extend sets the remaining lease of names held by token to ttl.

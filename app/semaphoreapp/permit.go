@@ -2,8 +2,6 @@ package semaphoreapp
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/statekit/statekit/app/internal/keeper"
@@ -25,14 +23,9 @@ func (s *Service) keep(parent context.Context, p semaphore.Permit, sent time.Tim
 			return s.store.Refresh(ctx, p.Pool, p.ID, ttl)
 		},
 		Release: func(ctx context.Context) error { return s.store.Release(ctx, p.Pool, p.ID) },
-		Gone:    func(err error) bool { return errors.Is(err, semaphore.ErrNotHeld) },
-		Lost: func(reason error) error {
-			if errors.Is(reason, semaphore.ErrLost) {
-				return reason
-			}
-			return fmt.Errorf("%w: %s: %w", semaphore.ErrLost, p.Pool, reason)
-		},
-		Retry: s.cfg.Backoff.Next,
+		Gone:    errs.Gone,
+		Lost:    errs.LostFor(p.Pool),
+		Retry:   s.cfg.Backoff.Next,
 	})}
 }
 

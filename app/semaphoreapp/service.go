@@ -5,6 +5,7 @@
 package semaphoreapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,40 +16,23 @@ import (
 	"github.com/statekit/statekit/ports"
 )
 
-// Config tunes the semaphore service.
-type Config struct {
-	// DefaultTTL is a permit's lease when the caller names none.
-	DefaultTTL time.Duration
-	// Backoff paces retries while Redis is unreachable.
-	Backoff keeper.Backoff
-	// DriftFactor is the share of a lease a holder does not rely on (clock drift, hand-over delivery).
-	DriftFactor float64
-	// MaxWait bounds how long an id-based (HTTP) acquisition may wait.
-	MaxWait time.Duration
-}
+// Config tunes the semaphore service: DefaultTTL is a permit's lease when the caller names none; Backoff paces
+// retries while Redis is unreachable; DriftFactor is the share of a lease a holder does not rely on (clock
+// drift, hand-over delivery); MaxWait bounds how long an id-based (HTTP) acquisition may wait.
+type Config keeper.Settings
 
-// DefaultConfig is a 30 s lease, keeper.DefaultBackoff, 1% drift and waits of at most 20 s.
-func DefaultConfig() Config {
-	return Config{DefaultTTL: 30 * time.Second, Backoff: keeper.DefaultBackoff(), DriftFactor: 0.01, MaxWait: 20 * time.Second}
-}
+// DefaultConfig is keeper.DefaultSettings: a 30 s lease, keeper.DefaultBackoff, 1% drift and waits of at
+// most 20 s.
+func DefaultConfig() Config { return Config(keeper.DefaultSettings()) }
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	var errs []error
-	if err := semaphore.ValidateTTL(c.DefaultTTL); err != nil {
-		errs = append(errs, fmt.Errorf("default permit ttl: %w", err))
-	}
-	if err := c.Backoff.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.DriftFactor < 0 || c.DriftFactor >= 0.5 {
-		errs = append(errs, fmt.Errorf("semaphore drift factor %v: must be in [0, 0.5)", c.DriftFactor))
-	}
-	if c.MaxWait < 0 {
-		errs = append(errs, fmt.Errorf("semaphore max wait %s: must not be negative", c.MaxWait))
-	}
-	return errors.Join(errs...)
+	return keeper.Settings(c).Validate("semaphore", "permit", semaphore.ValidateTTL)
 }
+
+// errs are the semaphore module's errors for the keeper helpers.
+var errs = keeper.Errors{Invalid: semaphore.ErrInvalid, NotAcquired: semaphore.ErrNotAcquired,
+	NotHeld: semaphore.ErrNotHeld, Lost: semaphore.ErrLost}
 
 // Service is the semaphore application service.
 type Service struct {
@@ -110,14 +94,7 @@ func (s *Service) Do(ctx context.Context, pool string, fn func(ctx context.Conte
 	if err != nil {
 		return err
 	}
-	fnErr := fn(p.Context(), p)
-	relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	relErr := p.Release(relCtx)
-	if errors.Is(relErr, semaphore.ErrLost) || fnErr == nil {
-		return errors.Join(fnErr, relErr)
-	}
-	return fnErr
+	return keeper.Do(ctx, errs, p, fn)
 }
 
 func (s *Service) take(ctx context.Context, pool string, opts []Option, block bool) (*Permit, error) {
@@ -188,60 +165,32 @@ func (s *Service) wait(ctx context.Context, req semaphore.Request) (time.Time, e
 			failures++
 		default:
 			s.leave(ctx, req.Pool, req.ID)
-			return time.Time{}, s.stopped(ctx, err)
+			return time.Time{}, errs.Stopped(ctx, err)
 		}
-		timer := time.NewTimer(max(delay, time.Millisecond))
-		select {
-		case w := <-wakes:
-			timer.Stop()
-			if w.Granted {
-				return time.Now(), nil
-			}
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
+		w, woke, err := keeper.Pause(ctx, delay, wakes)
+		switch {
+		case err != nil:
 			s.leave(ctx, req.Pool, req.ID)
-			return time.Time{}, s.stopped(ctx, ctx.Err())
+			return time.Time{}, errs.Stopped(ctx, err)
+		case woke && w.Granted:
+			return time.Now(), nil
 		}
 	}
-}
-
-func (s *Service) stopped(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", semaphore.ErrNotAcquired, context.Cause(ctx))
-	}
-	return err
 }
 
 // leave takes id out of the queue (releasing permits granted meanwhile), even after ctx ended.
 func (s *Service) leave(ctx context.Context, pool, id string) {
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer cancel()
-	_ = s.store.Leave(c, pool, id)
+	_ = keeper.Detached(ctx, time.Second, func(ctx context.Context) error { return s.store.Leave(ctx, pool, id) })
 }
 
 // Grant takes weight permits of pool under a fresh permit id for a caller that keeps the id itself (HTTP): no
 // background refresh. capacity creates the pool if missing; wait 0 tries once, otherwise it waits up to wait
 // (at most Config.MaxWait) in the queue.
 func (s *Service) Grant(ctx context.Context, pool string, weight int, ttl time.Duration, capacity int, wait time.Duration) (semaphore.Permit, error) {
-	if wait < 0 || wait > s.cfg.MaxWait {
-		return semaphore.Permit{}, fmt.Errorf("%w: wait %s: must be between 0 and %s", semaphore.ErrInvalid, wait, s.cfg.MaxWait)
-	}
-	if ttl == 0 {
-		ttl = s.cfg.DefaultTTL
-	}
-	if weight == 0 {
-		weight = 1
-	}
-	o := options{weight: weight, ttl: ttl, capacity: capacity}
-	if wait == 0 {
-		p, _, err := s.obtain(ctx, pool, o, false)
-		return p, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	p, _, err := s.obtain(ctx, pool, o, true)
-	return p, err
+	o := options{weight: cmp.Or(weight, 1), ttl: cmp.Or(ttl, s.cfg.DefaultTTL), capacity: capacity}
+	return keeper.Grant(ctx, keeper.Settings(s.cfg), errs, wait, func(ctx context.Context, block bool) (semaphore.Permit, time.Time, error) {
+		return s.obtain(ctx, pool, o, block)
+	})
 }
 
 // Refresh sets the remaining lease of a held permit to ttl.

@@ -6,11 +6,13 @@
 package lockhttp
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
+	"github.com/statekit/statekit/adapters/http/internal/leasehttp"
 	"github.com/statekit/statekit/app/lockapp"
 	"github.com/statekit/statekit/domain/auth"
 	"github.com/statekit/statekit/domain/lock"
@@ -101,12 +103,8 @@ type FencedView struct {
 	Fence int64  `json:"fence"`
 }
 
-func millis(what string, ms int64) (time.Duration, error) {
-	if ms < 0 || ms > int64(lock.MaxTTL/time.Millisecond) {
-		return 0, fmt.Errorf("%w: %s %d: must be between 0 and %d", lock.ErrInvalid, what, ms, lock.MaxTTL.Milliseconds())
-	}
-	return time.Duration(ms) * time.Millisecond, nil
-}
+// terms are the lock routes' input error and longest lease for the shared lease handling.
+var terms = leasehttp.Terms{Invalid: lock.ErrInvalid, MaxTTL: lock.MaxTTL}
 
 func mode(s string) (lock.Mode, error) {
 	if s == "" {
@@ -121,11 +119,7 @@ func (h *Handlers) grant(w http.ResponseWriter, r *http.Request, names []string,
 	if err != nil {
 		return err
 	}
-	ttl, err := millis("ttl_ms", req.TTLMS)
-	if err != nil {
-		return err
-	}
-	wait, err := millis("wait_ms", req.WaitMS)
+	ttl, wait, err := terms.Durations(req.TTLMS, req.WaitMS)
 	if err != nil {
 		return err
 	}
@@ -140,12 +134,8 @@ func (h *Handlers) grant(w http.ResponseWriter, r *http.Request, names []string,
 }
 
 func (h *Handlers) acquire(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	if err := lock.ValidateName(name); err != nil {
-		return err
-	}
-	var req AcquireRequest
-	if err := httpapi.Decode(r, &req); err != nil {
+	name, req, err := leasehttp.Read[AcquireRequest](r, "name", lock.ValidateName)
+	if err != nil {
 		return err
 	}
 	if len(req.Names) > 0 {
@@ -173,24 +163,19 @@ func (h *Handlers) inspect(w http.ResponseWriter, r *http.Request) error {
 
 // decodeToken reads a TokenRequest for the names of the path (one name) or of the body (a set).
 func decodeToken(r *http.Request, set bool) ([]string, TokenRequest, error) {
-	var names []string
-	if !set {
-		name := r.PathValue("name")
-		if err := lock.ValidateName(name); err != nil {
-			return nil, TokenRequest{}, err
-		}
-		names = []string{name}
+	if set {
+		var req TokenRequest
+		err := httpapi.Decode(r, &req)
+		return req.Names, req, err
 	}
-	var req TokenRequest
-	if err := httpapi.Decode(r, &req); err != nil {
+	name, req, err := leasehttp.Read[TokenRequest](r, "name", lock.ValidateName)
+	if err != nil {
 		return nil, TokenRequest{}, err
 	}
-	if set {
-		names = req.Names
-	} else if len(req.Names) > 0 {
+	if len(req.Names) > 0 {
 		return nil, TokenRequest{}, fmt.Errorf("%w: names: use /v1/lock-sets for several locks", lock.ErrInvalid)
 	}
-	return names, req, nil
+	return []string{name}, req, nil
 }
 
 func (h *Handlers) extendAny(w http.ResponseWriter, r *http.Request, set bool) error {
@@ -198,14 +183,9 @@ func (h *Handlers) extendAny(w http.ResponseWriter, r *http.Request, set bool) e
 	if err != nil {
 		return err
 	}
-	ttl, err := millis("ttl_ms", req.TTLMS)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.Extend(r.Context(), names, req.Token, ttl); err != nil {
-		return err
-	}
-	return httpapi.JSON(w, http.StatusOK, map[string]any{"ttl_ms": ttl.Milliseconds(), "expires_at": time.Now().Add(ttl).UTC()})
+	return terms.Extend(w, r, req.TTLMS, func(ctx context.Context, ttl time.Duration) error {
+		return h.svc.Extend(ctx, names, req.Token, ttl)
+	})
 }
 
 func (h *Handlers) releaseAny(w http.ResponseWriter, r *http.Request, set bool) error {
@@ -213,14 +193,9 @@ func (h *Handlers) releaseAny(w http.ResponseWriter, r *http.Request, set bool) 
 	if err != nil {
 		return err
 	}
-	if req.TTLMS != 0 {
-		return fmt.Errorf("%w: ttl_ms: a release takes none", lock.ErrInvalid)
-	}
-	if err := h.svc.Release(r.Context(), names, req.Token); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return terms.Release(w, r, req.TTLMS, func(ctx context.Context) error {
+		return h.svc.Release(ctx, names, req.Token)
+	})
 }
 
 func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) error {
@@ -245,7 +220,7 @@ func (h *Handlers) writeFenced(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
-	ttl, err := millis("ttl_ms", req.TTLMS)
+	ttl, err := terms.Millis("ttl_ms", req.TTLMS)
 	if err != nil {
 		return err
 	}

@@ -6,11 +6,13 @@
 package semaphorehttp
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
+	"github.com/statekit/statekit/adapters/http/internal/leasehttp"
 	"github.com/statekit/statekit/app/semaphoreapp"
 	"github.com/statekit/statekit/domain/auth"
 	"github.com/statekit/statekit/domain/semaphore"
@@ -81,33 +83,20 @@ func statsView(s semaphore.Stats) StatsView {
 	return StatsView{Pool: s.Pool, Capacity: s.Capacity, Used: s.Used, Available: s.Available(), Holders: s.Holders, Waiters: s.Waiters}
 }
 
-func millis(what string, ms int64) (time.Duration, error) {
-	if ms < 0 || ms > semaphore.MaxTTL.Milliseconds() {
-		return 0, fmt.Errorf("%w: %s %d: must be between 0 and %d", semaphore.ErrInvalid, what, ms, semaphore.MaxTTL.Milliseconds())
-	}
-	return time.Duration(ms) * time.Millisecond, nil
-}
+// terms are the semaphore routes' input error and longest lease for the shared lease handling.
+var terms = leasehttp.Terms{Invalid: semaphore.ErrInvalid, MaxTTL: semaphore.MaxTTL}
 
-// pool reads and checks the pool of the path before anything else happens.
-func pool(r *http.Request) (string, error) {
-	p := r.PathValue("pool")
-	return p, semaphore.ValidatePool(p)
+// read checks the pool of the path before anything else happens, then decodes the body into a T.
+func read[T any](r *http.Request) (string, T, error) {
+	return leasehttp.Read[T](r, "pool", semaphore.ValidatePool)
 }
 
 func (h *Handlers) acquire(w http.ResponseWriter, r *http.Request) error {
-	p, err := pool(r)
+	p, req, err := read[AcquireRequest](r)
 	if err != nil {
 		return err
 	}
-	var req AcquireRequest
-	if err := httpapi.Decode(r, &req); err != nil {
-		return err
-	}
-	ttl, err := millis("ttl_ms", req.TTLMS)
-	if err != nil {
-		return err
-	}
-	wait, err := millis("wait_ms", req.WaitMS)
+	ttl, wait, err := terms.Durations(req.TTLMS, req.WaitMS)
 	if err != nil {
 		return err
 	}
@@ -123,41 +112,23 @@ func (h *Handlers) acquire(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) refresh(w http.ResponseWriter, r *http.Request) error {
-	p, err := pool(r)
+	p, req, err := read[PermitRequest](r)
 	if err != nil {
 		return err
 	}
-	var req PermitRequest
-	if err := httpapi.Decode(r, &req); err != nil {
-		return err
-	}
-	ttl, err := millis("ttl_ms", req.TTLMS)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.Refresh(r.Context(), p, req.PermitID, ttl); err != nil {
-		return err
-	}
-	return httpapi.JSON(w, http.StatusOK, map[string]any{"ttl_ms": ttl.Milliseconds(), "expires_at": time.Now().Add(ttl).UTC()})
+	return terms.Extend(w, r, req.TTLMS, func(ctx context.Context, ttl time.Duration) error {
+		return h.svc.Refresh(ctx, p, req.PermitID, ttl)
+	})
 }
 
 func (h *Handlers) release(w http.ResponseWriter, r *http.Request) error {
-	p, err := pool(r)
+	p, req, err := read[PermitRequest](r)
 	if err != nil {
 		return err
 	}
-	var req PermitRequest
-	if err := httpapi.Decode(r, &req); err != nil {
-		return err
-	}
-	if req.TTLMS != 0 {
-		return fmt.Errorf("%w: ttl_ms: a release takes none", semaphore.ErrInvalid)
-	}
-	if err := h.svc.Release(r.Context(), p, req.PermitID); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return terms.Release(w, r, req.TTLMS, func(ctx context.Context) error {
+		return h.svc.Release(ctx, p, req.PermitID)
+	})
 }
 
 func (h *Handlers) stats(w http.ResponseWriter, r *http.Request) error {
@@ -169,12 +140,8 @@ func (h *Handlers) stats(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handlers) setCapacity(w http.ResponseWriter, r *http.Request) error {
-	p, err := pool(r)
+	p, req, err := read[CapacityRequest](r)
 	if err != nil {
-		return err
-	}
-	var req CapacityRequest
-	if err := httpapi.Decode(r, &req); err != nil {
 		return err
 	}
 	st, err := h.svc.SetCapacity(r.Context(), p, req.Capacity)

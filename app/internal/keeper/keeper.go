@@ -2,7 +2,9 @@
 // permits): it renews the lease in the background at a third of its length, stops when the holder's context
 // ends (releasing the lease), and, when the lease is lost — the store says it is no longer held, or no renewal
 // succeeded before the lease's local validity ran out — cancels the holder's context so the holder stops
-// working unprotected (as rueidislock does). It knows only callbacks, no store.
+// working unprotected (as rueidislock does). It knows only callbacks, no store. It also holds what those
+// modules share around a lease: their Settings and sentinel Errors, and the steps both take to acquire one
+// (Grant, Pause, Do).
 package keeper
 
 import (
@@ -187,9 +189,7 @@ func (l *Lease) parentDone() {
 	}
 	l.end(released, context.Cause(l.parent))
 	l.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(l.parent), time.Second)
-	defer cancel()
-	_ = l.cfg.Release(ctx)
+	_ = Detached(l.parent, time.Second, l.cfg.Release)
 }
 
 // Release gives the lease back. Releasing again is a no-op. After a loss it still asks the store to let go
