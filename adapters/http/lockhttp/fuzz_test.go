@@ -2,33 +2,32 @@ package lockhttp_test
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
-	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/lockhttp"
 	"github.com/statekit/statekit/adapters/redis/lockredis"
 	"github.com/statekit/statekit/app/lockapp"
+	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/httpkit"
 )
 
 const locksKey = "fuzz-locks-key-0123456789abc"
 
-// newHandler is the real lock handlers, service and Redis store on an in-process Redis (miniredis runs the
-// same Lua scripts, as the embedded mode of `make run` does), behind the real server chain.
-func newHandler(tb testing.TB) (http.Handler, *miniredis.Miniredis) {
+func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
+
+// newHandler is the real lock handlers, service and Redis store on rc (keys under prefix), behind the real
+// server chain.
+func newHandler(tb testing.TB, rc redis.UniversalClient, prefix string) http.Handler {
 	tb.Helper()
-	mr := miniredis.RunT(tb)
-	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	tb.Cleanup(func() { _ = rc.Close() })
-	store, err := lockredis.New(rc, lockredis.DefaultConfig("fuzz"), nil)
+	store, err := lockredis.New(rc, lockredis.DefaultConfig(prefix), nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -36,18 +35,7 @@ func newHandler(tb testing.TB) (http.Handler, *miniredis.Miniredis) {
 	cfg := lockapp.DefaultConfig()
 	cfg.MaxWait = 0 // a fuzzed wait must never block the fuzzer: every wait is out of range
 	svc := lockapp.NewService(store, store, cfg)
-	keys, err := httpapi.ParseAPIKeys("fuzz:" + locksKey + ":locks")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hcfg := httpapi.DefaultConfig()
-	hcfg.APIKeys = keys
-	h := lockhttp.New(svc)
-	srv, err := httpapi.NewServer(hcfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, nil, h.Routes())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return srv.Handler(), mr
+	return httpkit.Handler(tb, httpkit.Config(tb, "fuzz:"+locksKey+":locks"), nil, lockhttp.New(svc).Routes())
 }
 
 func call(h http.Handler, method, path, escaped string, body []byte) *httptest.ResponseRecorder {
@@ -62,7 +50,10 @@ func call(h http.Handler, method, path, escaped string, body []byte) *httptest.R
 // TestEmbeddedRedisRunsTheScripts: the lock scripts run on miniredis too (the embedded mode): acquire, refuse
 // a second owner, release, fenced writes.
 func TestEmbeddedRedisRunsTheScripts(t *testing.T) {
-	h, _ := newHandler(t)
+	mr := miniredis.RunT(t)
+	rc := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { _ = rc.Close() })
+	h := newHandler(t, rc, "embedded")
 	rec := call(h, "POST", "/v1/locks/a", "", []byte(`{"ttl_ms":5000}`))
 	var lease struct {
 		Token string `json:"token"`
@@ -111,9 +102,10 @@ func FuzzAcquireRequest(f *testing.F) {
 	} {
 		f.Add(seed.name, []byte(seed.body))
 	}
-	h, mr := newHandler(f)
+	rds := httpkit.NewRedis(f)
+	h := newHandler(f, rds.Client, rds.Prefix)
 	f.Fuzz(func(t *testing.T, name string, body []byte) {
-		mr.FlushAll()
+		rds.Flush(t)
 		rec := call(h, "POST", "/v1/locks/"+name, "/v1/locks/"+url.PathEscape(name), body)
 		if rec.Code >= 500 {
 			t.Fatalf("name %q body %q: status %d: %s", name, body, rec.Code, rec.Body)
