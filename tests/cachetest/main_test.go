@@ -20,6 +20,7 @@ import (
 	"github.com/statekit/statekit/app/cacheapp"
 	"github.com/statekit/statekit/eventbus"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
@@ -32,28 +33,9 @@ type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
 
-// fakeClock is a simulated ports.Clock that only moves when the test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
 var epoch = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
 
-func newFakeClock() *fakeClock { return &fakeClock{now: epoch} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
+func newFakeClock() *fakeclock.Clock { return fakeclock.New(epoch) }
 
 // recorder is an EventPublisher that keeps what is published (instances without a bus).
 type recorder struct {

@@ -4,38 +4,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/statekit/statekit/adapters/redis/activityredis"
 	"github.com/statekit/statekit/domain/activity"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-// fakeClock is a simulated ports.Clock that only moves when the test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
 var epoch = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // testPolicy keeps small feeds so caps are cheap to reach.
 func testPolicy() activity.Policy {
@@ -48,7 +29,7 @@ func testPolicy() activity.Policy {
 type env struct {
 	ctx    context.Context
 	store  *activityredis.Store
-	clock  *fakeClock
+	clock  *fakeclock.Clock
 	policy activity.Policy
 	tg     harness.Target
 }
@@ -57,7 +38,7 @@ func newEnv(t *testing.T, tg harness.Target) env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	clock := &fakeClock{now: epoch}
+	clock := fakeclock.New(epoch)
 	p := testPolicy()
 	return env{ctx: ctx, store: activityredis.New(tg.Client, tg.Prefix, p, clock), clock: clock, policy: p, tg: tg}
 }

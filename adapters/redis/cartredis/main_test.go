@@ -4,40 +4,20 @@ import (
 	"context"
 	"errors"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/statekit/statekit/adapters/redis/cartredis"
 	"github.com/statekit/statekit/domain/cart"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-// fakeClock is a simulated ports.Clock that only moves when the test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-var _ ports.Clock = (*fakeClock)(nil)
-
 // epoch is where every simulated clock starts: far from the zero time, which the scripts read as "use TIME".
 var epoch = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // testPolicy gives guest and user carts different lifetimes so the tests can tell them apart.
 var testPolicy = func() cart.Policy {
@@ -51,7 +31,7 @@ type env struct {
 	ctx   context.Context
 	carts ports.CartStore
 	inv   ports.Inventory
-	clock *fakeClock
+	clock *fakeclock.Clock
 	tg    harness.Target
 }
 
@@ -59,7 +39,7 @@ func newEnv(t *testing.T, tg harness.Target) env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	clock := &fakeClock{now: epoch}
+	clock := fakeclock.New(epoch)
 	return env{ctx: ctx, clock: clock, tg: tg,
 		carts: cartredis.New(tg.Client, tg.Prefix, testPolicy, clock),
 		inv:   cartredis.NewInventory(tg.Client, tg.Prefix, testPolicy, clock)}

@@ -4,44 +4,25 @@ import (
 	"context"
 	"errors"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/statekit/statekit/adapters/redis/flagredis"
 	"github.com/statekit/statekit/domain/flag"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-// fakeClock is a simulated ports.Clock that only moves when the test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
 var epoch = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // env is one contract test's store on its own key prefix with its own simulated clock.
 type env struct {
 	ctx   context.Context
 	store ports.FlagStore
-	clock *fakeClock
+	clock *fakeclock.Clock
 	tg    harness.Target
 }
 
@@ -49,7 +30,7 @@ func newEnv(t *testing.T, tg harness.Target) env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	clock := &fakeClock{now: epoch}
+	clock := fakeclock.New(epoch)
 	return env{ctx: ctx, store: flagredis.New(tg.Client, tg.Prefix, clock), clock: clock, tg: tg}
 }
 

@@ -3,7 +3,6 @@ package jobredis_test
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,36 +11,15 @@ import (
 
 	"github.com/statekit/statekit/adapters/redis/jobredis"
 	"github.com/statekit/statekit/domain/job"
-	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-// fakeClock is a simulated ports.Clock that only moves when the test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-var _ ports.Clock = (*fakeClock)(nil)
-
 // epoch is where every simulated clock starts: a whole minute, far from the zero time (which the scripts
 // read as "use TIME").
 var epoch = time.Date(2031, time.March, 4, 5, 6, 0, 0, time.UTC)
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // each runs fn on the shared standalone Redis, on the shared Redis Cluster and on the embedded miniredis
 // (what `make run` uses), each as a parallel subtest with its own client and prefix.
@@ -72,7 +50,7 @@ const (
 type env struct {
 	ctx   context.Context
 	store *jobredis.Store
-	clock *fakeClock
+	clock *fakeclock.Clock
 	tg    harness.Target
 	q     string
 }
@@ -81,7 +59,7 @@ func newEnv(t *testing.T, tg harness.Target) env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	clock := &fakeClock{now: epoch}
+	clock := fakeclock.New(epoch)
 	return env{ctx: ctx, store: jobredis.New(tg.Client, tg.Prefix, clock), clock: clock, tg: tg, q: "default"}
 }
 

@@ -82,7 +82,7 @@ func TestConcurrentExactLimit(t *testing.T) {
 			harness.Each(t, func(t *testing.T, tg harness.Target) {
 				for i, c := range configs {
 					e := newEnv(t, tg, c.cfg())
-					e.clock.set(10 * time.Second)
+					e.clock.Set(epoch.Add(10 * time.Second))
 					p := policy("hammer", ratelimit.Limit{Strategy: s, Count: limit, Period: time.Hour})
 					if got := hammer(t, e.store, p, fmt.Sprintf("user.config-%d", i)); got != limit {
 						t.Errorf("%s, %s: admitted %d of %d, want exactly %d", s, c.name, got, goroutines*attempts, limit)
@@ -100,12 +100,12 @@ func TestConcurrentSlidingCounterAcrossWindows(t *testing.T) {
 	harness.Each(t, func(t *testing.T, tg harness.Target) {
 		e := newEnv(t, tg, ratelimitredis.DefaultConfig())
 		p := policy("sc", ratelimit.Limit{Strategy: ratelimit.SlidingCounter, Count: limit, Period: time.Minute})
-		e.clock.set(30 * time.Second)
+		e.clock.Set(epoch.Add(30 * time.Second))
 		if got := hammer(t, e.store, p, "user.sc"); got != limit {
 			t.Fatalf("first window: admitted %d, want %d", got, limit)
 		}
 		// A quarter into the next window the previous 100 weigh 75: 25 more fit.
-		e.clock.set(75 * time.Second)
+		e.clock.Set(epoch.Add(75 * time.Second))
 		if got := hammer(t, e.store, p, "user.sc"); got > limit || got != 25 {
 			t.Errorf("next window at a quarter: admitted %d, want 25 (never more than %d)", got, limit)
 		}

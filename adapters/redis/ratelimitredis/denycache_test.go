@@ -48,7 +48,7 @@ func TestDenyCacheSavesRoundTrips(t *testing.T) {
 	}
 	sent := hook.n.Load()
 	for i := range 50 {
-		e.clock.set(time.Duration(i) * ms)
+		e.clock.Set(epoch.Add(time.Duration(i) * ms))
 		r := e.allow(t, p, "user.d", 1)
 		if r.Allowed || r.RetryAfter != 100*ms-time.Duration(i)*ms {
 			t.Fatalf("repeat %d at +%dms: %+v, want denied, retry %s", i, i, r, 100*ms-time.Duration(i)*ms)
@@ -58,7 +58,7 @@ func TestDenyCacheSavesRoundTrips(t *testing.T) {
 		t.Errorf("50 repeated denials sent %d commands, want 0", n)
 	}
 	// At the retry time Redis is asked again.
-	e.clock.set(100 * ms)
+	e.clock.Set(epoch.Add(100 * ms))
 	if r := e.allow(t, p, "user.d", 1); !r.Allowed {
 		t.Errorf("at the retry time: %+v, want allowed", r)
 	}

@@ -26,7 +26,7 @@ func TestEmbeddedRedis(t *testing.T) {
 		p := policy("p", b.limit)
 		subject := "embedded." + string(b.limit.Strategy)
 		for i, s := range b.steps {
-			e.clock.set(s.at)
+			e.clock.Set(epoch.Add(s.at))
 			r := e.allow(t, p, subject, s.cost)
 			if got := (step{s.at, s.cost, r.Allowed, r.Remaining, r.ResetAfter, r.RetryAfter}); got != s {
 				t.Errorf("%s step %d: got %s, want %s", b.name, i, show(got), show(s))

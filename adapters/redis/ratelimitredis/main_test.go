@@ -3,50 +3,28 @@ package ratelimitredis_test
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/statekit/statekit/adapters/redis/ratelimitredis"
 	"github.com/statekit/statekit/domain/ratelimit"
-	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-// fakeClock is a simulated ports.Clock that only moves when the test sets it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-var _ ports.Clock = (*fakeClock)(nil)
-
 // epoch is where every simulated clock starts: on a whole hour, so fixed windows of seconds, minutes and
 // hours start there too.
 var epoch = time.Date(2031, time.March, 4, 5, 0, 0, 0, time.UTC)
 
-func newFakeClock() *fakeClock { return &fakeClock{now: epoch} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// set moves the clock to epoch + d.
-func (c *fakeClock) set(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = epoch.Add(d)
-}
+func newFakeClock() *fakeclock.Clock { return fakeclock.New(epoch) }
 
 // env is one test's limiter on its own key prefix with its own simulated clock.
 type env struct {
 	ctx   context.Context
 	store *ratelimitredis.Store
-	clock *fakeClock
+	clock *fakeclock.Clock
 	tg    harness.Target
 }
 

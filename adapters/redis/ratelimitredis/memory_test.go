@@ -24,7 +24,7 @@ func TestMemoryPerKey(t *testing.T) {
 		for i := range subjects {
 			subject := fmt.Sprintf("user.user-%04d@example.com", i)
 			for r := range requests {
-				e.clock.set(time.Duration(r) * time.Second)
+				e.clock.Set(epoch.Add(time.Duration(r) * time.Second))
 				if res := e.allow(t, p, subject, 1); !res.Allowed {
 					t.Fatalf("%s: request %d of %s denied", s, r, subject)
 				}

@@ -71,7 +71,7 @@ func testAllOrNothing(t *testing.T, e env, p ratelimit.Policy, subject string) {
 		keys[i] = ratelimitredis.TierKey(e.tg.Prefix, subject, p.Name, i, l.Strategy)
 	}
 	for i := range 3 {
-		e.clock.set(time.Duration(i) * 100 * ms)
+		e.clock.Set(epoch.Add(time.Duration(i) * 100 * ms))
 		if r := e.allow(t, p, subject, 1); !r.Allowed {
 			t.Fatalf("request %d: %+v, want allowed", i, r)
 		}
@@ -81,7 +81,7 @@ func testAllOrNothing(t *testing.T, e env, p ratelimit.Policy, subject string) {
 		before[i] = raw(t, e, k)
 	}
 	for i := range 20 {
-		e.clock.set(time.Second + time.Duration(i)*10*ms) // the first two tiers still have room
+		e.clock.Set(epoch.Add(time.Second + time.Duration(i)*10*ms)) // the first two tiers still have room
 		r := e.allow(t, p, subject, 1)
 		if r.Allowed {
 			t.Fatalf("request after the last tier ran out: %+v, want denied", r)
@@ -98,7 +98,7 @@ func testAllOrNothing(t *testing.T, e env, p ratelimit.Policy, subject string) {
 			t.Errorf("tier %d (%s): denials changed its state from %q to %q", i, p.Tiers[i].Strategy, before[i], after)
 		}
 	}
-	e.clock.set(2 * time.Second)
+	e.clock.Set(epoch.Add(2 * time.Second))
 	r := e.peek(t, p, subject)
 	if r.Tiers[0].Remaining != 7 || r.Tiers[1].Remaining != 97 {
 		t.Errorf("Peek after the denials: tiers %+v; want the first two tiers charged only for the 3 admitted", r.Tiers)

@@ -97,7 +97,7 @@ func TestStrategyBoundaries(t *testing.T) {
 				e := newEnv(t, tg, unbatched())
 				p := policy("p", b.limit)
 				for i, s := range b.steps {
-					e.clock.set(s.at)
+					e.clock.Set(epoch.Add(s.at))
 					r := e.allow(t, p, "user.alice", s.cost)
 					got := step{s.at, s.cost, r.Allowed, r.Remaining, r.ResetAfter, r.RetryAfter}
 					if got != s {
@@ -125,7 +125,7 @@ func TestPeekTakesNothing(t *testing.T) {
 		for _, b := range boundaries {
 			p := policy("p", b.limit)
 			subject := "peek." + string(b.limit.Strategy)
-			e.clock.set(0)
+			e.clock.Set(epoch)
 			fresh := e.peek(t, p, subject)
 			if !fresh.Allowed || fresh.Remaining != b.limit.Capacity() || fresh.ResetAfter != 0 || fresh.RetryAfter != 0 {
 				t.Errorf("%s: Peek of a fresh subject = %+v, want the full capacity %d", b.name, fresh, b.limit.Capacity())

@@ -12,36 +12,16 @@ import (
 	"github.com/statekit/statekit/adapters/redis/sessionredis"
 	"github.com/statekit/statekit/domain/session"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
 
-// fakeClock is a simulated ports.Clock that only moves when the test advances it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-var _ ports.Clock = (*fakeClock)(nil)
-
 // epoch is where every simulated clock starts: far from the zero time, which the scripts read as "use TIME".
 var epoch = time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
 
-func newFakeClock() *fakeClock { return &fakeClock{now: epoch} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
+func newFakeClock() *fakeclock.Clock { return fakeclock.New(epoch) }
 
 // testPolicy is small enough that cap tests stay short and long enough that no real TTL runs out mid-test.
 var testPolicy = session.Policy{IdleTimeout: 30 * time.Minute, AbsoluteLifetime: 8 * time.Hour, MaxPerUser: 3}
@@ -50,7 +30,7 @@ var testPolicy = session.Policy{IdleTimeout: 30 * time.Minute, AbsoluteLifetime:
 type env struct {
 	ctx   context.Context
 	store ports.SessionStore
-	clock *fakeClock
+	clock *fakeclock.Clock
 	tg    harness.Target
 }
 
