@@ -2,10 +2,13 @@ package adaptive
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -42,46 +45,176 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 
 func isScript(cmd redis.Cmder) bool { return cmd.Name() == "evalsha" || cmd.Name() == "eval" }
 
-var slowish = redis.NewScript(`local n = 0 for i = 1, 20000 do n = n + i end return n`)
+// echo spends a little Redis time, so concurrent calls overlap, and answers its key and argument.
+var echo = redis.NewScript(`local n = 0 for i = 1, 5000 do n = n + i end return {KEYS[1], ARGV[1]}`)
 
-func TestRunnerPipelinesOnlyUnderLoad(t *testing.T) {
+func newClient(t *testing.T, tg harness.Target) (*redis.Client, *counter) {
+	c := redis.NewClient(&redis.Options{Addr: tg.Addrs[0], PoolSize: 64})
+	t.Cleanup(func() { _ = c.Close() })
+	n := &counter{}
+	c.AddHook(n)
+	return c, n
+}
+
+// TestRunnerCoalescesOnlyConcurrentCalls: a lone caller's calls go one by one; 16 callers at once share
+// pipelines, and every caller gets the answer to its own call.
+func TestRunnerCoalescesOnlyConcurrentCalls(t *testing.T) {
 	tg := harness.Standalone(t)
 	ctx := context.Background()
-	for _, pipeline := range []bool{false, true} {
-		c := redis.NewClient(&redis.Options{Addr: tg.Addrs[0], PoolSize: 64})
-		t.Cleanup(func() { _ = c.Close() })
-		var n counter
-		c.AddHook(&n)
-		r, err := New(c, pipeline, 1)
+	for _, pipelined := range []bool{false, true} {
+		c, n := newClient(t, tg)
+		r, err := New(c, Pipelined(pipelined))
 		if err != nil {
 			t.Fatal(err)
 		}
-		// One call at a time never waits for a batch.
-		for i := 0; i < 5; i++ {
-			if err := r.Run(ctx, slowish, []string{tg.Prefix + "k"}).Err(); err != nil {
+		for i := range 5 {
+			if err := r.Run(ctx, echo, []string{tg.Prefix + "k"}, i).Err(); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if n.piped.Load() != 0 || n.alone.Load() < 5 {
-			t.Errorf("pipeline=%v: %d sequential calls pipelined, %d sent alone; want all alone", pipeline, n.piped.Load(), n.alone.Load())
+			t.Errorf("pipelined=%v: %d sequential calls pipelined, %d sent alone; want all alone", pipelined, n.piped.Load(), n.alone.Load())
 		}
-		// Many at once: with pipelining on, those beyond the threshold join pipelines.
 		var wg sync.WaitGroup
-		for g := 0; g < 16; g++ {
+		for g := range 16 {
 			wg.Go(func() {
-				for i := 0; i < 20; i++ {
-					if err := r.Run(ctx, slowish, []string{tg.Prefix + "k"}).Err(); err != nil {
-						t.Error(err)
+				for i := range 50 {
+					key, arg := fmt.Sprintf("%sk%d", tg.Prefix, g), fmt.Sprint(i)
+					got, err := r.Run(ctx, echo, []string{key}, arg).StringSlice()
+					if err != nil || len(got) != 2 || got[0] != key || got[1] != arg {
+						t.Errorf("caller %d call %d: %v, %v; want [%s %s]", g, i, got, err, key, arg)
+						return
 					}
 				}
 			})
 		}
 		wg.Wait()
-		if got := n.piped.Load(); pipeline && got == 0 || !pipeline && got != 0 {
-			t.Errorf("pipeline=%v: %d concurrent calls pipelined", pipeline, got)
+		if got := n.piped.Load(); pipelined && got == 0 || !pipelined && got != 0 {
+			t.Errorf("pipelined=%v: %d of 800 concurrent calls pipelined", pipelined, got)
 		}
+		r.Close()
 		if r.Client() != redis.UniversalClient(c) {
-			t.Error("Client() is not the direct client")
+			t.Error("Client() is not the runner's client")
+		}
+	}
+}
+
+// TestRunnerReloadsFlushedScripts: after SCRIPT FLUSH, calls in a pipeline that answer NOSCRIPT are sent
+// again as EVAL, and every one succeeds once.
+func TestRunnerReloadsFlushedScripts(t *testing.T) {
+	tg := harness.Standalone(t)
+	ctx := context.Background()
+	c, _ := newClient(t, tg)
+	r, err := New(c, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	incr := redis.NewScript(`return redis.call('INCR', KEYS[1])`)
+	key := tg.Prefix + "count"
+	for round := range 3 {
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Go(func() {
+				if err := r.Run(ctx, incr, []string{key}).Err(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if n, err := c.Get(ctx, key).Int(); err != nil || n != 32*(round+1) {
+			t.Fatalf("round %d: count %d, %v; want %d", round, n, err, 32*(round+1))
+		}
+	}
+}
+
+// TestRunnerGuardRefuses: a guard that refuses a round trip fails every call of it with its error, and
+// nothing reaches Redis.
+func TestRunnerGuardRefuses(t *testing.T) {
+	tg := harness.Standalone(t)
+	c, n := newClient(t, tg)
+	refusal := errors.New("refused")
+	cfg := DefaultConfig()
+	cfg.Guard = func(func() []*redis.Cmd) error { return refusal }
+	r, err := New(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := r.Run(context.Background(), echo, []string{tg.Prefix + "k"}, 1).Err(); !errors.Is(err, refusal) {
+				t.Errorf("call: %v, want the refusal", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n.alone.Load()+n.piped.Load() != 0 {
+		t.Errorf("%d scripts reached Redis past a refusing guard", n.alone.Load()+n.piped.Load())
+	}
+}
+
+// TestRunnerReturnsWhenTheCallerGivesUp: a caller whose context ends while its call waits behind a busy
+// pipeline gets its context's error at once, and its call is never sent.
+func TestRunnerReturnsWhenTheCallerGivesUp(t *testing.T) {
+	tg := harness.Standalone(t)
+	c, _ := newClient(t, tg)
+	cfg := DefaultConfig()
+	cfg.MaxPipelines = 1
+	r, err := New(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	slow := redis.NewScript(`local t = redis.call('TIME') local s = t[1] * 1000000 + t[2]
+		repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - s > 300000 return 1`)
+	incr := redis.NewScript(`return redis.call('INCR', KEYS[1])`)
+	busy := make(chan error, 1)
+	go func() { busy <- r.Run(context.Background(), slow, []string{tg.Prefix + "slow"}).Err() }()
+	time.Sleep(50 * time.Millisecond) // the slow call holds the only pipeline slot
+
+	// Two callers queue behind it and give up; together they would go out as one pipeline.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(50*time.Millisecond, cancel)
+			start := time.Now()
+			err := r.Run(ctx, incr, []string{tg.Prefix + "late"}).Err()
+			if !errors.Is(err, context.Canceled) || time.Since(start) > 200*time.Millisecond {
+				t.Errorf("after %s: %v; want the cancellation before the slow call ends", time.Since(start), err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // whatever was still queued has been sent (or dropped) by now
+	if n, err := c.Exists(context.Background(), tg.Prefix+"late").Result(); err != nil || n != 0 {
+		t.Errorf("the abandoned call ran: exists=%d, %v", n, err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("default: %v", err)
+	}
+	for name, c := range map[string]Config{
+		"no batch":     {MaxBatch: 0, MaxPipelines: 1, Timeout: time.Second},
+		"no pipelines": {MaxBatch: 1, MaxPipelines: 0, Timeout: time.Second},
+		"long window":  {MaxBatch: 1, MaxPipelines: 1, Window: time.Second, Timeout: time.Second},
+		"no timeout":   {MaxBatch: 1, MaxPipelines: 1},
+	} {
+		if c.Validate() == nil {
+			t.Errorf("%s: valid", name)
+		}
+		if _, err := New(nil, c); err == nil {
+			t.Errorf("%s: New accepted it", name)
 		}
 	}
 }

@@ -33,9 +33,9 @@ type Config struct {
 	// It bounds the fencing state of idle names; fences stay increasing past it because they never fall
 	// below the Redis clock in microseconds.
 	FenceRetention time.Duration
-	// AutoPipeline sends the scripts of concurrent callers to Redis together, through go-redis's
-	// autopipeliner, while more than a few calls are in flight (see package adaptive); fewer go directly, so
-	// a contended lock's hand-over never waits for a batch.
+	// AutoPipeline sends the scripts of concurrent callers to Redis together: calls made while others are in
+	// flight share the next pipeline (see package adaptive); a lone call goes at once, so a contended lock's
+	// hand-over never waits for a batch.
 	AutoPipeline bool
 	// RedlockURLs, when set, are the redis:// URLs of at least three independent masters: ports.Locker is
 	// then a Redlock over them instead of the shared client's store.
@@ -92,7 +92,7 @@ func New(client redis.UniversalClient, cfg Config, clock ports.Clock) (*Store, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	run, err := adaptive.New(client, cfg.AutoPipeline, 0)
+	run, err := adaptive.New(client, adaptive.Pipelined(cfg.AutoPipeline))
 	if err != nil {
 		return nil, fmt.Errorf("lock store: %w", err)
 	}
@@ -103,7 +103,10 @@ func New(client redis.UniversalClient, cfg Config, clock ports.Clock) (*Store, e
 }
 
 // Close stops the wake-up subscription. The client belongs to the caller.
-func (s *Store) Close() error { return s.hub.Close() }
+func (s *Store) Close() error {
+	s.run.Close()
+	return s.hub.Close()
+}
 
 // decodeWake reads "<fence> <exclusive key>": the name is the key's hash tag.
 func decodeWake(data string) lock.Wake {

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker"
 
+	"github.com/statekit/statekit/adapters/redis/adaptive"
 	"github.com/statekit/statekit/adapters/redis/rdb"
 	"github.com/statekit/statekit/domain/ratelimit"
 	"github.com/statekit/statekit/ports"
@@ -24,7 +25,7 @@ type Store struct {
 	rdb     redis.UniversalClient
 	keys    keys
 	clock   ports.Clock
-	batch   *batcher // nil when MaxBatch is 1
+	scripts *adaptive.Runner
 	deny    *denyCache
 	metrics *Metrics
 	breaker *gobreaker.CircuitBreaker
@@ -41,9 +42,15 @@ func New(c redis.UniversalClient, prefix string, cfg Config, clock ports.Clock, 
 		return nil, err
 	}
 	s := &Store{rdb: c, keys: newKeys(prefix), clock: clock, metrics: metrics, breaker: newBreaker()}
-	if cfg.MaxBatch > 1 {
-		s.batch = newBatcher(c, cfg, metrics.observeBatch, s.breaker)
+	run, err := adaptive.New(c, adaptive.Config{MaxBatch: cfg.MaxBatch, MaxPipelines: cfg.MaxPipelines,
+		Window: cfg.Window, Timeout: cfg.Timeout, Observe: metrics.observeBatch,
+		Guard: func(roundTrip func() []*redis.Cmd) error {
+			return guarded(s.breaker, func() error { return unreachable(roundTrip()) })
+		}})
+	if err != nil {
+		return nil, err
 	}
+	s.scripts = run
 	if cfg.DenyCache > 0 {
 		s.deny = newDenyCache(cfg.DenyCache)
 	}
@@ -51,11 +58,7 @@ func New(c redis.UniversalClient, prefix string, cfg Config, clock ports.Clock, 
 }
 
 // Close waits for decisions still queued for a pipeline to be sent. It does not close the client.
-func (s *Store) Close() {
-	if s.batch != nil {
-		s.batch.close()
-	}
-}
+func (s *Store) Close() { s.scripts.Close() }
 
 func (s *Store) now() time.Time {
 	if s.clock != nil {
@@ -170,21 +173,7 @@ func (s *Store) run(ctx context.Context, p ratelimit.Policy, subject string, cos
 	args := make([]any, 0, 2+len(c.args))
 	args = append(args, s.nowArg(), cost)
 	args = append(args, c.args...)
-	var (
-		val any
-		err error
-	)
-	if s.batch != nil {
-		val, err = s.batch.do(ctx, &call{script: c.script, keys: keys, args: args})
-	} else {
-		var cmd *redis.Cmd
-		if err = guarded(s.breaker, func() error {
-			cmd = c.script.Run(ctx, s.rdb, keys, args...)
-			return unreachable([]*redis.Cmd{cmd})
-		}); err == nil {
-			val, err = cmd.Result()
-		}
-	}
+	val, err := s.scripts.Run(ctx, c.script, keys, args...).Result()
 	if err != nil {
 		return ratelimit.Result{}, rdb.Wrap("rate limit "+p.Name, err)
 	}

@@ -25,8 +25,8 @@ type Config struct {
 	// WaiterLease is how long a wait-queue entry lives without its waiter looking again (waiters look again
 	// within a third of it); a waiter that died is skipped once it lapses.
 	WaiterLease time.Duration
-	// AutoPipeline sends the scripts of concurrent callers together through go-redis's autopipeliner while
-	// more than a few calls are in flight (see package adaptive).
+	// AutoPipeline sends the scripts of concurrent callers to Redis together: calls made while others are in
+	// flight share the next pipeline (see package adaptive); a lone call goes at once.
 	AutoPipeline bool
 }
 
@@ -64,7 +64,7 @@ func New(client redis.UniversalClient, cfg Config, clock ports.Clock) (*Store, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	run, err := adaptive.New(client, cfg.AutoPipeline, 0)
+	run, err := adaptive.New(client, adaptive.Pipelined(cfg.AutoPipeline))
 	if err != nil {
 		return nil, fmt.Errorf("semaphore store: %w", err)
 	}
@@ -76,7 +76,10 @@ func New(client redis.UniversalClient, cfg Config, clock ports.Clock) (*Store, e
 }
 
 // Close stops the wake-up subscription. The client belongs to the caller.
-func (s *Store) Close() error { return s.hub.Close() }
+func (s *Store) Close() error {
+	s.run.Close()
+	return s.hub.Close()
+}
 
 func (s *Store) now() int64 {
 	if s.clock == nil {
