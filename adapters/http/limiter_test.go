@@ -51,6 +51,7 @@ func TestLimiterHook(t *testing.T) {
 	}
 	routes := []httpapi.Route{
 		{Pattern: "GET /public", Access: httpapi.Access{Public: true}, Handle: ok},
+		{Pattern: "GET /guest", Access: httpapi.Access{Public: true, Throttled: true}, Handle: ok},
 		{Pattern: "GET /things/{id}", Access: httpapi.Access{Scope: auth.ScopeSessions}, Handle: ok},
 		{Pattern: "GET /admin", Access: httpapi.Access{Scope: auth.ScopeAdmin}, Handle: ok},
 	}
@@ -68,6 +69,8 @@ func TestLimiterHook(t *testing.T) {
 		call       *seen
 	}{
 		{"public", "/public", nil, 200, nil},
+		{"throttled public", "/guest", nil, 200, &seen{"GET /guest", "anonymous"}},
+		{"throttled public stopped by the hook", "/guest", map[string]string{"X-Stop": "1"}, 500, &seen{"GET /guest", "anonymous"}},
 		{"healthz", "/healthz", nil, 200, nil},
 		{"metrics", "/metrics", nil, 200, nil},
 		{"keyed", "/things/7", key, 200, &seen{"GET /things/{id}", "service:shop"}},

@@ -14,6 +14,10 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 type Access struct {
 	// Public routes need no credential.
 	Public bool
+	// Throttled public routes are still rate limited, by the caller's address (kind ip): routes anyone may
+	// call that create or reserve state, such as guest carts. Probes and scrapers (health, readiness,
+	// metrics, the OpenAPI document) stay unthrottled.
+	Throttled bool
 	// User lets a signed-in session holder call the route.
 	User bool
 	// Scope lets a service key holding it (or admin) call the route.
@@ -44,7 +48,7 @@ func (a Access) allows(p auth.Principal, ok bool) error {
 // request's context carries the principal when one authenticated (else the caller is its client address).
 // It may set response headers (RateLimit-Policy, RateLimit, Retry-After); a returned error stops the request
 // and is written as a problem document. Public routes (health, readiness, metrics, the OpenAPI document)
-// are never limited, so probes and scrapers are never throttled.
+// are never limited, so probes and scrapers are never throttled, unless they are marked Throttled.
 type Limiter func(w http.ResponseWriter, r *http.Request, route string) error
 
 // Route is one endpoint: a net/http method-and-path pattern ("GET /v1/session"), who may call it, and

@@ -49,7 +49,7 @@ type Server struct {
 // Option adjusts a Server as NewServer builds it.
 type Option func(*Server)
 
-// WithLimiter installs the rate-limiting hook for every non-public route.
+// WithLimiter installs the rate-limiting hook for every non-public route and every throttled public one.
 func WithLimiter(l Limiter) Option { return func(s *Server) { s.limit = l } }
 
 // NewServer builds the server and its routes: the modules' routes plus /healthz, /readyz, /metrics and
@@ -92,13 +92,19 @@ func (s *Server) Routes() []string {
 }
 
 // wrap turns a route into an http.Handler: it records the pattern, authenticates the caller, applies the
-// rate limit (non-public routes; a failed authentication counts against the client address, so guessing
-// credentials is limited too), authorizes per the route's Access, runs the handler and writes any error as
-// a problem document.
+// rate limit (non-public routes, and throttled public ones by client address; a failed authentication counts
+// against the client address, so guessing credentials is limited too), authorizes per the route's Access,
+// runs the handler and writes any error as a problem document.
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateOf(r.Context())
 		st.route = rt.Pattern
+		if rt.Access.Public && rt.Access.Throttled && s.limit != nil {
+			if err := s.limit(w, r, rt.Pattern); err != nil {
+				writeProblem(w, r, s.log, err)
+				return
+			}
+		}
 		if !rt.Access.Public {
 			p, ok, err := s.authenticate(r)
 			if ok {

@@ -221,3 +221,27 @@ func TestRateLimitWhenRedisIsDown(t *testing.T) {
 		})
 	}
 }
+
+// TestGuestCartsAreThrottledByAddress: guest-cart routes need no credential, yet each one creates or
+// reserves state, so they count against the caller's address like any anonymous request; probes do not.
+func TestGuestCartsAreThrottledByAddress(t *testing.T) {
+	t.Parallel()
+	tg := harness.Standalone(t)
+	a := limitedApp(t, tg, nil)
+	var guest struct {
+		Token string `json:"token"`
+	}
+	for i := range 4 {
+		r := a.Do("POST", "/v1/guest-carts", testapp.Creds{}, nil)
+		r.Expect(t, "guest cart", http.StatusCreated, &guest)
+		if q := quota(t, r)["anonymous"]; q[0] != 3-i {
+			t.Errorf("guest cart %d: RateLimit %v, want r=%d", i, q, 3-i)
+		}
+	}
+	a.Do("POST", "/v1/guest-carts", testapp.Creds{}, nil).
+		ExpectProblem(t, "fifth guest cart", http.StatusTooManyRequests, "rate-limited")
+	// The same address's quota covers the other guest routes, token or not.
+	r := a.doWithHeaders("GET", "/v1/guest-cart", map[string]string{"X-Cart-Token": guest.Token}, nil)
+	r.ExpectProblem(t, "guest cart read", http.StatusTooManyRequests, "rate-limited")
+	a.Do("GET", "/healthz", testapp.Creds{}, nil).Expect(t, "healthz", http.StatusOK, nil)
+}

@@ -26,10 +26,11 @@ type Handlers struct {
 func New(svc *cartapp.Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes lists the cart endpoints with who may call them. Guest routes are public to the server (a guest
-// has no principal) and check the cart token themselves: without one they answer 401.
+// has no principal) and check the cart token themselves: without one they answer 401. They are throttled
+// by the caller's address, since anyone may create a guest cart and reserve stock with it.
 func (h *Handlers) Routes() []httpapi.Route {
 	holder := httpapi.Access{User: true}
-	guest := httpapi.Access{Public: true}
+	guest := httpapi.Access{Public: true, Throttled: true}
 	admin := httpapi.Access{Scope: auth.ScopeAdmin}
 	return []httpapi.Route{
 		{Pattern: "GET /v1/cart", Access: holder, Handle: h.user(h.get)},
