@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,6 +31,9 @@ type Config struct {
 	CookieSecure bool
 	// APIKeys are the service keys accepted in the X-API-Key header.
 	APIKeys []APIKey
+	// TrustedProxies are the reverse proxies (addresses and prefixes) whose X-Forwarded-For names the
+	// client; requests from them are attributed to the client for rate limits, sessions and logs.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultConfig listens on :8080 with a 1 MiB body limit.

@@ -75,7 +75,7 @@ func NewServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve T
 		}
 		mux.Handle(rt.Pattern, s.wrap(rt))
 	}
-	s.handler = withRequestID(s.observe(s.limitBody(s.problemsForMux(mux))))
+	s.handler = withClientAddr(s.cfg.TrustedProxies, withRequestID(s.observe(s.limitBody(s.problemsForMux(mux)))))
 	return s, nil
 }
 

@@ -55,6 +55,7 @@ var Variables = []Variable{
 	{"STATEKIT_API_KEYS", "(none)", "Service API keys: comma-separated name:secret:scope+scope (secret >= 24 characters; scopes: admin, sessions, flags, activity, jobs, locks)."},
 	{"STATEKIT_COOKIE_SECURE", "true", "Mark the session cookie Secure (HTTPS only); set false only for local HTTP."},
 	{"STATEKIT_MAX_BODY_BYTES", "1048576", "Largest accepted request body."},
+	{"STATEKIT_TRUSTED_PROXIES", "(empty: none)", "Comma-separated addresses or CIDR prefixes of the reverse proxies in front of statekit. A request from one is attributed to the client its X-Forwarded-For names (read from the right, past the trusted proxies) for rate limits, session IPs and logs; from any other peer the header is ignored. Empty: the connection's peer is the client."},
 	{"STATEKIT_SESSION_IDLE_TIMEOUT", "30m", "A session ends after this long without activity."},
 	{"STATEKIT_SESSION_ABSOLUTE_LIFETIME", "168h", "A session ends this long after creation, active or not."},
 	{"STATEKIT_SESSION_MAX_PER_USER", "10", "Sessions one user may hold; creating one more evicts the oldest."},
@@ -163,6 +164,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	cfg.HTTP.CookieSecure = secure
 	cfg.HTTP.MaxBodyBytes = integer("STATEKIT_MAX_BODY_BYTES")
+	if cfg.HTTP.TrustedProxies, err = httpapi.ParseTrustedProxies(get("STATEKIT_TRUSTED_PROXIES")); err != nil {
+		bad("STATEKIT_TRUSTED_PROXIES", err)
+	}
 	if err := cfg.HTTP.Validate(); err != nil {
 		bad("STATEKIT_HTTP_ADDR / STATEKIT_MAX_BODY_BYTES", err)
 	}

@@ -67,6 +67,7 @@ func TestLoadNamesTheVariable(t *testing.T) {
 		"STATEKIT_SHUTDOWN_TIMEOUT":          "never",
 		"STATEKIT_HTTP_ADDR":                 "8080",
 		"STATEKIT_MAX_BODY_BYTES":            "12",
+		"STATEKIT_TRUSTED_PROXIES":           "10.0.0.0/8,proxy.internal",
 	} {
 		_, err := Load(env(map[string]string{name: value}))
 		if err == nil {
