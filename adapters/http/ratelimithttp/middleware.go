@@ -57,9 +57,9 @@ func (h *Handlers) Limiter() httpapi.Limiter {
 }
 
 // CallerOf is who a request counts against: the API key's name for a service, the user id for a session
-// holder, else the client's IP address (its /64 network for IPv6). The address is the connection's peer:
-// behind a reverse proxy it is the client's only when the proxy is listed in STATEKIT_TRUSTED_PROXIES (the
-// server then puts the client's address in RemoteAddr), else every anonymous caller is the proxy.
+// holder, else the client's IP address (its /64 network for IPv6), read from RemoteAddr: the connection's
+// peer, or, behind a proxy listed in STATEKIT_TRUSTED_PROXIES, the client the server found in
+// X-Forwarded-For (behind any other proxy every anonymous caller is the proxy).
 func CallerOf(r *http.Request) ratelimit.Caller {
 	if p, ok := auth.FromContext(r.Context()); ok {
 		if p.Kind == auth.KindService {
