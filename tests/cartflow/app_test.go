@@ -20,7 +20,8 @@ func newApp(t *testing.T, extra ...fx.Option) *app {
 	t.Helper()
 	tg := harness.Standalone(t)
 	vars := testapp.Env(tg)
-	vars["STATEKIT_WORKERS"] = "false" // the cart needs no job workers
+	vars["STATEKIT_WORKERS"] = "false"   // the cart needs no job workers
+	vars["STATEKIT_RATE_LIMITS"] = "off" // hundreds of requests from one address; rate limits have their own tests
 	return &app{testapp.Start(t, vars, tg.Client, extra...)}
 }
 
