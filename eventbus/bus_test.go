@@ -20,6 +20,7 @@ import (
 	"github.com/statekit/statekit/eventbus"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
@@ -109,13 +110,7 @@ func (s *seen) handler(name string, fanOut bool) ports.EventHandler {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait.Until(t, 10*time.Second, 5*time.Millisecond, what, cond)
 }
 
 func publishN(t *testing.T, b *eventbus.Bus, from, n int) {

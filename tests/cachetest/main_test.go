@@ -22,6 +22,7 @@ import (
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 func TestMain(m *testing.M) {
@@ -189,11 +190,5 @@ func ctxT(t *testing.T) context.Context {
 // waitFor polls cond every few milliseconds for up to 10 s (events and background work are asynchronous).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	wait.Until(t, 10*time.Second, 2*time.Millisecond, what, cond)
 }

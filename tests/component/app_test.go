@@ -13,6 +13,7 @@ import (
 
 	"github.com/statekit/statekit/tests/harness"
 	"github.com/statekit/statekit/tests/testapp"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 // app is one running statekit (see testapp.App) with this package's helpers.
@@ -101,13 +102,7 @@ func (a *app) count(user string) int {
 // eventually polls cond every 50 ms until it holds or the timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	wait.Until(t, timeout, 50*time.Millisecond, what, cond)
 }
 
 // snapshot describes every key under the app's prefix: its type and the parts of its value that a request

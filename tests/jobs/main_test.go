@@ -16,6 +16,7 @@ import (
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
 	"github.com/statekit/statekit/tests/testapp"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 func TestMain(m *testing.M) {
@@ -88,11 +89,5 @@ func newService(t *testing.T, store ports.JobQueue, handlers []ports.JobHandler)
 // waitFor polls cond until it holds or the timeout passes (a bound on a test that hangs, not a timing claim).
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting %s for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.Until(t, timeout, 10*time.Millisecond, what, cond)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/statekit/statekit/adapters/redis/lockredis"
 	"github.com/statekit/statekit/domain/lock"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
@@ -111,34 +112,18 @@ func noErr(t *testing.T, what string, err error) {
 // assertion).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after 5s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait.Until(t, 5*time.Second, 5*time.Millisecond, what, cond)
 }
 
 // wake waits for a wake-up message on ch, failing after 5 s.
 func wake(t *testing.T, what string, ch <-chan lock.Wake) lock.Wake {
 	t.Helper()
-	select {
-	case w := <-ch:
-		return w
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: no wake-up after 5s", what)
-	}
-	return lock.Wake{}
+	return wait.Receive(t, 5*time.Second, what, ch)
 }
 
 // silent checks that nothing arrived on ch (messages are published by the script that makes the grant, so a
 // grant that already happened has been sent; a short grace covers delivery).
 func silent(t *testing.T, what string, ch <-chan lock.Wake) {
 	t.Helper()
-	select {
-	case w := <-ch:
-		t.Fatalf("%s: unexpected wake-up %+v", what, w)
-	case <-time.After(50 * time.Millisecond):
-	}
+	wait.Nothing(t, 50*time.Millisecond, what, ch)
 }

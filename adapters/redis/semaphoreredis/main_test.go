@@ -10,6 +10,7 @@ import (
 	"github.com/statekit/statekit/adapters/redis/semaphoreredis"
 	"github.com/statekit/statekit/domain/semaphore"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
@@ -104,22 +105,14 @@ func wantErr(t *testing.T, what string, err, want error) {
 	}
 }
 
+// wake waits for a wake-up message on ch, failing after 5 s.
 func wake(t *testing.T, what string, ch <-chan semaphore.Wake) semaphore.Wake {
 	t.Helper()
-	select {
-	case w := <-ch:
-		return w
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: no wake-up after 5s", what)
-	}
-	return semaphore.Wake{}
+	return wait.Receive(t, 5*time.Second, what, ch)
 }
 
+// silent checks that nothing arrived on ch within a short grace for delivery.
 func silent(t *testing.T, what string, ch <-chan semaphore.Wake) {
 	t.Helper()
-	select {
-	case w := <-ch:
-		t.Fatalf("%s: unexpected wake-up %+v", what, w)
-	case <-time.After(50 * time.Millisecond):
-	}
+	wait.Nothing(t, 50*time.Millisecond, what, ch)
 }
