@@ -323,7 +323,14 @@ func (l *Local) remember(ref cache.Ref, seq uint64, meta cache.Entry, value any,
 	if e.until <= now {
 		return
 	}
-	l.l1.Set(l1Key{ns: ref.Namespace, gen: ref.Generation, key: ref.Key}, e)
+	k := l1Key{ns: ref.Namespace, gen: ref.Generation, key: ref.Key}
+	l.l1.Set(k, e)
+	// An invalidation may have landed between the check above and the Set (forget bumps the stripe, then
+	// drops the key): look again, and take back what was just stored if it did. forget's drop comes after
+	// its bump, so an invalidation this second look misses still removes the entry itself.
+	if l.seq(ref.Namespace, ref.Key) != seq {
+		l.l1.Invalidate(k)
+	}
 }
 
 // forget drops the key from L1 under the given generations and bumps its invalidation stripe, so reads
