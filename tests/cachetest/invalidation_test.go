@@ -28,6 +28,18 @@ func warmUp(t *testing.T, a, b *node) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// Warm-up events still in flight would count as the arrival a test then waits for (received counts
+	// events, not which one): wait until neither instance has received anything for 100 ms.
+	quiet := func() [2]uint64 {
+		return [2]uint64{a.svc.Stats().InvalidationsReceived, b.svc.Stats().InvalidationsReceived}
+	}
+	last, since := quiet(), time.Now()
+	waitFor(t, "warm-up events to drain", func() bool {
+		if now := quiet(); now != last {
+			last, since = now, time.Now()
+		}
+		return time.Since(since) >= 100*time.Millisecond
+	})
 }
 
 // received returns a function that waits until b has received one more invalidation than now.
