@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,6 +124,16 @@ func (r *Runner) Close() { r.wg.Wait() }
 // and returns its finished command. It returns as soon as ctx ends, with ctx's error; a call already sent
 // may still take effect in Redis, as with any command whose reply is cut short.
 func (r *Runner) Run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	return r.run(ctx, false, script, keys, args)
+}
+
+// RunFirst is Run for a call others wait on (a release that hands a lock over): it goes ahead of the calls
+// already queued, so the next pipeline carries it first and Redis runs it before them.
+func (r *Runner) RunFirst(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
+	return r.run(ctx, true, script, keys, args)
+}
+
+func (r *Runner) run(ctx context.Context, first bool, script *redis.Script, keys []string, args []any) *redis.Cmd {
 	if r.cfg.MaxBatch == 1 {
 		var cmd *redis.Cmd
 		if err := r.guard(func() []*redis.Cmd {
@@ -138,7 +149,11 @@ func (r *Runner) Run(ctx context.Context, script *redis.Script, keys []string, a
 		c.deadline = dl
 	}
 	r.mu.Lock()
-	r.queue = append(r.queue, c)
+	if first {
+		r.queue = slices.Insert(r.queue, 0, c)
+	} else {
+		r.queue = append(r.queue, c)
+	}
 	lead := r.active < r.cfg.MaxPipelines
 	if lead {
 		r.active++

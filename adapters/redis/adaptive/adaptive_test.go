@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 func TestMain(m *testing.M) { os.Exit(harness.Run(m)) }
@@ -216,5 +218,66 @@ func TestConfigValidate(t *testing.T) {
 		if _, err := New(nil, c); err == nil {
 			t.Errorf("%s: New accepted it", name)
 		}
+	}
+}
+
+// TestRunFirstGoesAheadOfQueuedCalls: while the only pipeline is in flight, calls queue; one made with
+// RunFirst is sent ahead of those queued before it, and Redis runs it first.
+func TestRunFirstGoesAheadOfQueuedCalls(t *testing.T) {
+	tg := harness.Standalone(t)
+	ctx := context.Background()
+	c, _ := newClient(t, tg)
+	inFlight, letGo := make(chan struct{}), make(chan struct{})
+	var rounds atomic.Int32
+	cfg := DefaultConfig()
+	cfg.MaxPipelines = 1
+	cfg.Guard = func(roundTrip func() []*redis.Cmd) error {
+		if rounds.Add(1) == 1 { // the first round trip stays in flight until the test lets it go
+			close(inFlight)
+			<-letGo
+		}
+		roundTrip()
+		return nil
+	}
+	r, err := New(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	list := tg.Prefix + "order"
+	push := redis.NewScript(`return redis.call('RPUSH', KEYS[1], ARGV[1])`)
+	var wg sync.WaitGroup
+	run := func(first bool, tag string) {
+		wg.Go(func() {
+			call := r.Run
+			if first {
+				call = r.RunFirst
+			}
+			if err := call(ctx, push, []string{list}, tag).Err(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	queued := func(n int) {
+		t.Helper()
+		wait.Until(t, 5*time.Second, time.Millisecond, fmt.Sprintf("%d calls queued", n), func() bool {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return len(r.queue) == n
+		})
+	}
+	run(false, "in flight")
+	<-inFlight
+	run(false, "a")
+	queued(1)
+	run(false, "b")
+	queued(2)
+	run(true, "first")
+	queued(3)
+	close(letGo)
+	wg.Wait()
+	got, err := c.LRange(ctx, list, 0, -1).Result()
+	if want := []string{"in flight", "first", "a", "b"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("order %q, %v; want %q", got, err, want)
 	}
 }
