@@ -135,25 +135,40 @@ func (h *Hub[T]) route(sub *redis.PubSub) {
 		if !ok {
 			continue
 		}
-		h.mu.Lock()
-		ch := h.waiters[id]
-		h.mu.Unlock()
-		if ch == nil {
-			continue // the waiter gave up or was never here; its next look finds the state anyway
-		}
-		v := h.decode(data)
-		select {
-		case ch <- v:
-		default:
-			// A message is already pending: keep the newer one. This goroutine is the only sender, so after
-			// the drain there is room.
-			select {
-			case <-ch:
-			default:
-			}
-			ch <- v
-		}
+		h.deliver(id, data, nil)
 	}
+}
+
+// Deliver hands v to waiter id as if its message had arrived on the channel: a script that granted
+// something to a waiter of this process says so in its reply, and the caller hands it over here, sparing the
+// pub/sub round trip. It reports whether id was registered.
+func (h *Hub[T]) Deliver(id string, v T) bool {
+	return h.deliver(id, "", &v)
+}
+
+// deliver passes a message to waiter id, decoded from data unless v is given, replacing a pending one: the
+// waiter holds at most the latest.
+func (h *Hub[T]) deliver(id, data string, v *T) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock() // senders hold mu, so after the drain below there is room
+	ch := h.waiters[id]
+	if ch == nil {
+		return false // the waiter gave up or was never here; its next look finds the state anyway
+	}
+	if v == nil {
+		d := h.decode(data)
+		v = &d
+	}
+	select {
+	case ch <- *v:
+	default:
+		select {
+		case <-ch:
+		default:
+		}
+		ch <- *v
+	}
+	return true
 }
 
 // Close ends the subscription and waits for the router to stop. Register fails afterwards.

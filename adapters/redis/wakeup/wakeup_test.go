@@ -80,3 +80,32 @@ func TestHubRoutesByWaiter(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliverHandsOverInProcess: Deliver reaches the registered waiter without Redis, keeps only the newest
+// pending value, and reports a waiter that is not registered.
+func TestDeliverHandsOverInProcess(t *testing.T) {
+	tg := harness.Standalone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h := New(tg.Client, NewChannel(tg.Prefix+":wake"), strings.ToUpper)
+	defer h.Close()
+	a, stop, err := h.Register(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Deliver("a", "older") || !h.Deliver("a", "newer") {
+		t.Fatal("Deliver to a registered waiter reported it missing")
+	}
+	if got := <-a; got != "newer" {
+		t.Errorf("a got %q, want the newest value as given (not decoded)", got)
+	}
+	stop()
+	if h.Deliver("a", "late") {
+		t.Error("Deliver to an unregistered waiter reported success")
+	}
+	select {
+	case got := <-a:
+		t.Errorf("unregistered a got %q", got)
+	default:
+	}
+}
