@@ -14,6 +14,7 @@ import (
 	"github.com/statekit/statekit/domain/lock"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
+	"github.com/statekit/statekit/tests/wait"
 )
 
 // These tests look inside Redis: the key layout and how it stays bounded, beyond what the port promises.
@@ -51,16 +52,25 @@ func mustTake(t *testing.T, ctx context.Context, s *Store, r lock.Request) []int
 }
 
 // TestFenceStateIsBounded: an idle lock leaves only its fence key, which expires after the retention
-// (Redisson #6510: per-name fencing state must not pile up); and a fence issued after that state is gone
-// is still larger than every earlier one, because fences never fall below the Redis clock in µs.
+// (Redisson #6510: per-name fencing state must not pile up); fences of consecutive grants increase; and a
+// fence issued after that state is gone is still larger than every earlier one, because the count restarts
+// from the Redis clock in µs and never gained more than one per grant.
 func TestFenceStateIsBounded(t *testing.T) {
 	harness.Each(t, func(t *testing.T, tg harness.Target) {
 		ctx := context.Background()
 		s := testStore(t, tg, func(c *Config) { c.FenceRetention = 3 * time.Second })
 		tok := mustToken(t)
-		first := mustTake(t, ctx, s, lock.Request{Names: []string{"idle"}, Token: tok, Mode: lock.Exclusive, TTL: time.Second})[0]
-		if err := s.Release(ctx, []string{"idle"}, tok); err != nil {
-			t.Fatal(err)
+		var first int64
+		for i := range 50 {
+			tok = mustToken(t)
+			f := mustTake(t, ctx, s, lock.Request{Names: []string{"idle"}, Token: tok, Mode: lock.Exclusive, TTL: time.Second})[0]
+			if f <= first {
+				t.Fatalf("grant %d: fence %d, want > %d", i, f, first)
+			}
+			first = f
+			if err := s.Release(ctx, []string{"idle"}, tok); err != nil {
+				t.Fatal(err)
+			}
 		}
 		keys := s.keys.lockKeys(nil, "idle")
 		for i, k := range keys {
@@ -112,6 +122,53 @@ func TestQueueStateIsBounded(t *testing.T) {
 				t.Fatal("queue of dead waiters still there after 5s")
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// TestWriterBehindReadersKeepsItsPlace: a hand-over that finds a writer at the head while readers still
+// hold the lock leaves the writer first in a queue that still expires by itself; the last reader's release
+// hands the lock to the writer, in the reply when the writer waits in this process.
+func TestWriterBehindReadersKeepsItsPlace(t *testing.T) {
+	harness.Each(t, func(t *testing.T, tg harness.Target) {
+		ctx := context.Background()
+		s := testStore(t, tg)
+		r1, r2, w := mustToken(t), mustToken(t), mustToken(t)
+		for _, r := range []string{r1, r2} {
+			mustTake(t, ctx, s, lock.Request{Names: []string{"rw"}, Token: r, Mode: lock.Shared, TTL: time.Minute})
+		}
+		wakes, stop, err := s.Notify(ctx, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		if a, err := s.Acquire(ctx, lock.Request{Names: []string{"rw"}, Token: w, Mode: lock.Exclusive, TTL: time.Minute, Queue: true}); err != nil || a.Acquired {
+			t.Fatalf("writer: %+v, %v; want queued", a, err)
+		}
+		if err := s.Release(ctx, []string{"rw"}, r1); err != nil {
+			t.Fatal(err)
+		}
+		keys := s.keys.lockKeys(nil, "rw")
+		if head, err := tg.Client.LIndex(ctx, keys[3], 0).Result(); err != nil || head != w {
+			t.Errorf("queue head = %q, %v; want the writer", head, err)
+		}
+		if ttl, err := tg.Client.PTTL(ctx, keys[3]).Result(); err != nil || ttl <= 0 {
+			t.Errorf("queue PTTL = %s, %v; want an expiry", ttl, err)
+		}
+		wait.Nothing(t, 50*time.Millisecond, "writer while a reader holds", wakes)
+		published := tg.Client.Subscribe(ctx, s.hub.Channel())
+		defer published.Close()
+		if _, err := published.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Release(ctx, []string{"rw"}, r2); err != nil {
+			t.Fatal(err)
+		}
+		got := wait.Receive(t, 5*time.Second, "writer", wakes)
+		wait.Nothing(t, 50*time.Millisecond, "a message on the process's channel", published.Channel())
+		st, err := s.Inspect(ctx, "rw")
+		if err != nil || !got.Granted || got.Name != "rw" || st.Mode != lock.Exclusive || got.Fence != st.Fence {
+			t.Errorf("writer woken with %+v, lock state %+v, %v; want the exclusive lock and its fence", got, st, err)
 		}
 	})
 }

@@ -29,9 +29,10 @@ type Config struct {
 	// WaiterLease is how long a wait-queue entry lives without its waiter looking again (waiters look again
 	// within a third of it). A waiter that died is skipped by the next hand-over once it lapses.
 	WaiterLease time.Duration
-	// FenceRetention is how long a lock name's last fence is remembered after its last grant or extension.
-	// It bounds the fencing state of idle names; fences stay increasing past it because they never fall
-	// below the Redis clock in microseconds.
+	// FenceRetention is how long a lock name's fence count lives after it started or its holder last
+	// extended (at least twice the lease it started with). It bounds the fencing state of idle names; fences
+	// stay increasing past it because a count starts at the Redis clock in microseconds and gains one per
+	// grant.
 	FenceRetention time.Duration
 	// AutoPipeline sends the scripts of concurrent callers to Redis together: calls made while others are in
 	// flight share the next pipeline (see package adaptive); a lone call goes at once, so a contended lock's
@@ -211,13 +212,19 @@ func (s *Store) Extend(ctx context.Context, names []string, token string, ttl ti
 	return nil
 }
 
-// Release runs release.lua once per hash slot of names.
+// Release runs release.lua once per hash slot of names. A name handed to a waiter of this process is
+// passed to it here, from the script's reply, instead of over pub/sub.
 func (s *Store) Release(ctx context.Context, names []string, token string) error {
 	held := 0
 	for _, g := range groupBySlot(names, s.cluster) {
-		n, err := s.run.Run(ctx, releaseScript, s.groupKeys(names, g), token, s.cfg.FenceRetention.Milliseconds(), s.now()).Int()
+		res, err := s.run.RunFirst(ctx, releaseScript, s.groupKeys(names, g), token, s.cfg.FenceRetention.Milliseconds(), s.now(),
+			s.hub.Channel()).Result()
 		if err != nil {
 			return rdb.Wrap("release lock", err)
+		}
+		n, err := s.handOver(names, g, res)
+		if err != nil {
+			return fmt.Errorf("release lock: %w", err)
 		}
 		held += n
 	}
@@ -225,6 +232,30 @@ func (s *Store) Release(ctx context.Context, names []string, token string) error
 		return fmt.Errorf("%w: %d of %d names", lock.ErrNotHeld, len(names)-held, len(names))
 	}
 	return nil
+}
+
+// handOver reads release.lua's reply for the slot group g of names: the count of names released, alone or
+// followed by (index in g from 1, waiter token, fence) for each name handed to a waiter of this process,
+// which it wakes.
+func (s *Store) handOver(names []string, g []int, res any) (int, error) {
+	if n, ok := res.(int64); ok {
+		return int(n), nil
+	}
+	vals, _ := res.([]any)
+	if len(vals) == 0 || (len(vals)-1)%3 != 0 {
+		return 0, fmt.Errorf("unexpected reply %v", res)
+	}
+	for i := 1; i < len(vals); i += 3 {
+		idx, _ := vals[i].(int64)
+		waiter, _ := vals[i+1].(string)
+		fence, _ := vals[i+2].(int64)
+		if idx < 1 || int(idx) > len(g) || waiter == "" || fence < 1 {
+			return 0, fmt.Errorf("unexpected hand-over %v", vals[i:i+3])
+		}
+		s.hub.Deliver(waiter, lock.Wake{Granted: true, Fence: fence, Name: names[g[idx-1]]})
+	}
+	n, _ := vals[0].(int64)
+	return int(n), nil
 }
 
 // Leave runs leave.lua: one round trip.

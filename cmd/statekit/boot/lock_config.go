@@ -30,7 +30,7 @@ var lockVariables = []Variable{
 	{"STATEKIT_LOCK_DEFAULT_TTL", "30s", "Lease of a lock taken without a ttl (Go callers' locks renew themselves every third of it)."},
 	{"STATEKIT_LOCK_MAX_WAIT", "20s", "Longest wait_ms an HTTP lock or permit acquisition may ask for (keep it below the HTTP write timeout, 30s)."},
 	{"STATEKIT_LOCK_WAITER_LEASE", "3s", "A queued lock or permit waiter that has not looked again for this long is skipped (waiters look again every third of it)."},
-	{"STATEKIT_LOCK_FENCE_RETENTION", "24h", "How long a lock name's last fencing token is remembered after its last grant or renewal; fences stay increasing past it (they never fall below the Redis clock in microseconds)."},
+	{"STATEKIT_LOCK_FENCE_RETENTION", "24h", "How long a lock name's fencing count is remembered after it started or its holder last renewed; fences stay increasing past it (a new count starts at the Redis clock in microseconds)."},
 	{"STATEKIT_LOCK_AUTOPIPELINE", "true", "Send lock and semaphore calls made while others are in flight to Redis together, in shared pipelines: more throughput with many callers; a lone call goes at once, so a contended lock's hand-over never waits for a batch."},
 	{"STATEKIT_LOCK_REDLOCK_URLS", "(none)", "Comma-separated redis:// URLs of at least 3 independent Redis masters: locks then use Redlock over them (a majority must grant) instead of STATEKIT_REDIS_URL. Semaphores and fenced values stay on STATEKIT_REDIS_URL."},
 	{"STATEKIT_SEMAPHORE_DEFAULT_TTL", "30s", "Lease of a semaphore permit taken without a ttl (Go callers' permits refresh themselves every third of it)."},

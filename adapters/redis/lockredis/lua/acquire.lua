@@ -8,20 +8,19 @@
 -- earlier), or {0, ms until the blocking lease ends, index of the blocking name}; nothing is taken then.
 -- Fast path, before the prelude is built: one free, idle lock taken exclusively (SET NX), its fence issued
 -- as next_fence in the prelude does.
-if #KEYS == 5 and ARGV[2] == 'x' and redis.call('EXISTS', KEYS[2], KEYS[4]) == 0 and
-    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3], 'NX') then
-  local us = tonumber(ARGV[8]) * 1000
-  if us <= 0 then
-    local t = redis.call('TIME')
-    us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local busy = nil -- for a single lock: how many of its readers and queue keys exist, once looked at
+if #KEYS == 5 then busy = redis.call('EXISTS', KEYS[2], KEYS[4]) end
+if busy == 0 and ARGV[2] == 'x' and redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3], 'NX') then
+  local f = redis.call('INCR', KEYS[3])
+  if f == 1 then
+    f = tonumber(ARGV[8]) * 1000
+    if f <= 0 then
+      local t = redis.call('TIME')
+      f = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    end
+    redis.call('SET', KEYS[3], string.format('%.0f', f), 'PX', math.max(tonumber(ARGV[7]), 1))
   end
-  local keep = math.max(tonumber(ARGV[7]), 1)
-  local last = tonumber(redis.call('SET', KEYS[3], string.format('%.0f', us), 'PX', keep, 'GET') or '0')
-  if last >= us then
-    us = last + 1
-    redis.call('SET', KEYS[3], string.format('%.0f', us), 'PX', keep)
-  end
-  return {1, us}
+  return {1, f}
 end
 -- @prelude
 local token, mode, ttl, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[7])
@@ -30,33 +29,28 @@ local function now()
   if not ms then ms, us = clock(ARGV[8]) end
   return ms, us
 end
+local function clock_us() return select(2, now()) end
 local n = #KEYS / 5
-local fences, taken = {}, {}
+local fences = {}
 
 -- enqueue(k, now_ms): join (or stay in) the queue of a single lock, refreshing this waiter's entry.
 local function enqueue(k, now_ms)
   if ARGV[4] ~= '1' or n ~= 1 then return end
   local life = tonumber(ARGV[5])
-  if redis.call('HEXISTS', k.w, token) == 0 then redis.call('RPUSH', k.q, token) end
-  redis.call('HSET', k.w, token, num(now_ms + life) .. ' ' .. mode .. ' ' .. ARGV[3] .. ' ' .. ARGV[6])
+  local entry = num(now_ms + life) .. ' ' .. mode .. ' ' .. ARGV[3] .. ' ' .. ARGV[6]
+  if redis.call('HSET', k.w, token, entry) == 1 then redis.call('RPUSH', k.q, token) end
   redis.call('PEXPIRE', k.q, 2 * life)
   redis.call('PEXPIRE', k.w, 2 * life)
 end
 
 for i = 1, n do
   local k = lock_keys(i)
-  local idle = redis.call('EXISTS', k.s, k.q) == 0
-  local x = nil
-  if idle and mode == 'x' and n == 1 and redis.call('SET', k.x, token, 'PX', ttl, 'NX') then
-    -- The common case: a free, idle lock is taken with SET NX at once.
-    taken[i] = true
-  else
-    x = redis.call('GET', k.x)
-  end
-  if taken[i] or (idle and not x) then
-    -- Taken, or free (a multi-lock or a reader takes it in the second pass, once every name is free).
+  local idle = (busy or redis.call('EXISTS', k.s, k.q)) == 0
+  local x = redis.call('GET', k.x)
+  if idle and not x then
+    -- Free: taken in the second pass, once every name is free (a lone free lock was taken above).
   elseif x == token then
-    fences[i] = fence_of(k)
+    fences[i] = fence_of(k) or next_fence(k, clock_us, keep)
   elseif x then
     -- Held exclusively by another: nothing can be handed over now.
     enqueue(k, now())
@@ -70,7 +64,7 @@ for i = 1, n do
     if handed then
       fences[i] = handed
     elseif L.holds(k, token, now_ms) then
-      fences[i] = fence_of(k)
+      fences[i] = fence_of(k) or next_fence(k, now_us, keep)
     elseif redis.call('EXISTS', k.q) == 1 or not L.free_for(k, mode, now_ms) then
       enqueue(k, now_ms)
       return {0, L.blocked_for(k, now_ms), i}
@@ -81,15 +75,12 @@ end
 for i = 1, n do
   if not fences[i] then
     local k = lock_keys(i)
-    local now_ms, now_us = now()
-    if not taken[i] then
-      if mode == 'x' then
-        redis.call('SET', k.x, token, 'PX', ttl)
-      else
-        slow().add_shared(k, token, now_ms, ttl)
-      end
+    if mode == 'x' then
+      redis.call('SET', k.x, token, 'PX', ttl)
+    else
+      slow().add_shared(k, token, now(), ttl)
     end
-    fences[i] = next_fence(k, now_us, keep)
+    fences[i] = next_fence(k, clock_us, keep)
   end
 end
 return {1, unpack(fences)}

@@ -3,7 +3,8 @@
 -- A lock name N owns five keys, all with the hash tag {N}, passed in KEYS in this order for each name:
 --   x  <prefix>:lock:{N}     string: the exclusive holder's token; PX = its lease
 --   s  <prefix>:lock:{N}:r   zset: shared holders' tokens scored by lease end (ms); PEXPIRE = the last lease end
---   f  <prefix>:lock:{N}:f   string: the last fence issued; PX = fence retention, renewed by grants and extends
+--   f  <prefix>:lock:{N}:f   string: the last fence issued; PX = fence retention from its first grant, renewed by
+--                            extends
 --   q  <prefix>:lock:{N}:q   list: queued waiters' tokens, oldest first
 --   w  <prefix>:lock:{N}:w   hash: waiter token -> "<entry end ms> <x|s> <lease ms> <wake channel>"
 -- Empty lists and hashes vanish by themselves, and q and w carry a PEXPIRE, so an idle lock leaves nothing
@@ -31,20 +32,22 @@ local function num(n)
   return string.format('%.0f', n)
 end
 
--- next_fence(k, now_us, keep): issue a fence: one more than the last, but never below the clock in µs, so
--- fences keep increasing after the remembered one expired or was lost. Remembered for keep ms. One SET ...
--- GET in the usual case (the clock has moved on since the last fence).
+-- next_fence(k, now_us, keep): issue a fence: one more than the last (INCR, which leaves the key's expiry
+-- alone), or, when the name has none remembered (a new name, or one idle past the retention), the clock in
+-- µs, remembered for keep ms. Fences so keep increasing after the remembered one expired: a count that
+-- started at the clock in µs gains one per grant, and a name is granted far less than once a microsecond.
+-- now_us is the clock itself, or a function returning it (read only when the count starts anew).
 local function next_fence(k, now_us, keep)
-  local last = tonumber(redis.call('SET', k.f, num(now_us), 'PX', keep, 'GET') or '0')
-  if last < now_us then return now_us end
-  local f = last + 1
-  redis.call('SET', k.f, num(f), 'PX', keep)
-  return f
+  local f = redis.call('INCR', k.f)
+  if f > 1 then return f end
+  if type(now_us) == 'function' then now_us = now_us() end
+  redis.call('SET', k.f, num(now_us), 'PX', keep)
+  return now_us
 end
 
--- fence_of(k): the last fence issued (the current exclusive holder's).
+-- fence_of(k): the last fence issued (the current exclusive holder's), nil when none is remembered.
 local function fence_of(k)
-  return tonumber(redis.call('GET', k.f) or '0')
+  return tonumber(redis.call('GET', k.f))
 end
 
 local S
@@ -77,8 +80,9 @@ local function slow()
 
   -- free_for(k, mode, now): nobody holds the lock in a way that excludes mode.
   function S.free_for(k, mode, now)
-    if redis.call('EXISTS', k.x) == 1 then return false end
-    return mode == 's' or redis.call('EXISTS', k.s) == 0 or S.live_shared(k, now) == 0
+    if mode == 's' then return redis.call('EXISTS', k.x) == 0 end
+    if redis.call('EXISTS', k.x, k.s) == 0 then return true end
+    return redis.call('EXISTS', k.x) == 0 and S.live_shared(k, now) == 0
   end
 
   -- blocked_for(k, now): ms until the lease that blocks the lock ends by itself (at least 1).
@@ -97,34 +101,44 @@ local function slow()
     return tonumber(ends), mode, tonumber(ttl), chan
   end
 
-  -- settle(k, now, now_us, keep, self): hand the lock to the head of its queue while the head can have it:
-  -- one exclusive waiter, or every shared waiter up to the next exclusive one. Dead entries (their waiter
+  -- settle(k, now, now_us, keep, self, here): hand the lock to the head of its queue while the head can have
+  -- it: one exclusive waiter, or every shared waiter up to the next exclusive one. Dead entries (their waiter
   -- stopped looking) are dropped on the way. Each grant gets a fence and is announced on the waiter's
   -- channel as "<token> <fence> <exclusive key>", except a grant to self (the caller), whose fence is
-  -- returned instead.
-  function S.settle(k, now, now_us, keep, self)
+  -- returned first, and, when here (a table) is given, grants to waiters on the caller's own channel
+  -- here.chan, which are appended to here as here.index, token, fence: the caller's process hands them over
+  -- itself, without a pub/sub round trip.
+  function S.settle(k, now, now_us, keep, self, here)
     local mine = nil
     while true do
-      local head = redis.call('LINDEX', k.q, 0)
+      local head = redis.call('LPOP', k.q)
       if not head then break end
       local v = redis.call('HGET', k.w, head)
       local ends, mode, ttl, chan
       if v then ends, mode, ttl, chan = S.parse_waiter(v) end
       if not ends or ends <= now then
-        redis.call('LPOP', k.q)
         redis.call('HDEL', k.w, head)
       else
-        if not S.free_for(k, mode, now) then break end
+        if not S.free_for(k, mode, now) then
+          -- It stays first; the queue may have vanished with the LPOP, so it gets the entries' expiry back.
+          redis.call('LPUSH', k.q, head)
+          local left = redis.call('PTTL', k.w)
+          if left > 0 then redis.call('PEXPIRE', k.q, left) end
+          break
+        end
         if mode == 'x' then
           redis.call('SET', k.x, head, 'PX', ttl)
         else
           S.add_shared(k, head, now, ttl)
         end
         local f = next_fence(k, now_us, math.max(keep, 2 * ttl))
-        redis.call('LPOP', k.q)
         redis.call('HDEL', k.w, head)
         if head == self then
           mine = f
+        elseif here and chan == here.chan then
+          here[#here + 1] = here.index
+          here[#here + 1] = head
+          here[#here + 1] = f
         else
           redis.call('PUBLISH', chan, head .. ' ' .. num(f) .. ' ' .. k.x)
         end
