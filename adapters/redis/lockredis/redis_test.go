@@ -59,10 +59,9 @@ func TestFenceStateIsBounded(t *testing.T) {
 	harness.Each(t, func(t *testing.T, tg harness.Target) {
 		ctx := context.Background()
 		s := testStore(t, tg, func(c *Config) { c.FenceRetention = 3 * time.Second })
-		tok := mustToken(t)
 		var first int64
 		for i := range 50 {
-			tok = mustToken(t)
+			tok := mustToken(t)
 			f := mustTake(t, ctx, s, lock.Request{Names: []string{"idle"}, Token: tok, Mode: lock.Exclusive, TTL: time.Second})[0]
 			if f <= first {
 				t.Fatalf("grant %d: fence %d, want > %d", i, f, first)
