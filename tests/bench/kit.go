@@ -98,6 +98,24 @@ func (s *Server) UsedMemory() (int64, error) {
 	return n, err
 }
 
+// CPUSeconds reads INFO cpu: the CPU time (user + system) the server has used so far.
+func (s *Server) CPUSeconds() (float64, error) {
+	c := s.Client()
+	defer c.Close()
+	info, err := c.InfoMap(context.Background(), "cpu").Result()
+	if err != nil {
+		return 0, err
+	}
+	var user, sys float64
+	if _, err := fmt.Sscan(info["CPU"]["used_cpu_user"], &user); err != nil {
+		return 0, err
+	}
+	if _, err := fmt.Sscan(info["CPU"]["used_cpu_sys"], &sys); err != nil {
+		return 0, err
+	}
+	return user + sys, nil
+}
+
 // Stop ends the server and removes its directory.
 func (s *Server) Stop() {
 	_ = s.cmd.Process.Kill()

@@ -28,6 +28,11 @@ import (
 //	locks-distinct          16 goroutines, acquire+release pairs on 1,000 names picked at random (pairs/s)
 //	locks-contended         16 goroutines, acquire+release pairs on one name (pairs/s); every side blocks
 //	                        until it gets the lock; each critical section is checked to be alone
+//
+// The distinct and contended lines also carry redis_us_per_pair and peer_redis_us_per_pair: redis-server CPU
+// time (INFO cpu) per pair, the median over the runs, so what a side costs the shared Redis can be read apart
+// from this machine's client-side speed and noise.
+//
 //	semaphore-cap8          16 goroutines, acquire+release of one permit of a pool of capacity 8 (pairs/s),
 //	                        against the cheapest raw-redis counting semaphore (INCR, DECR when over, retry)
 //	locks-memory-held       Redis bytes per held lock (INFO used_memory delta over 10,000 held locks);
@@ -109,24 +114,26 @@ func runLocks() error {
 
 	for _, p := range peers {
 		name := "locks-distinct"
+		oc, qc := redisCost{srv: srv, n: locksDistinctN}, redisCost{srv: srv, n: locksDistinctN}
 		o, q, err := alternate(srv.Flush,
-			func() (float64, error) { return pairs(locksDistinctN, distinctName, ours, false) },
-			func() (float64, error) { return pairs(locksDistinctN, distinctName, p.run, false) })
+			oc.of(func() (float64, error) { return pairs(locksDistinctN, distinctName, ours, false) }),
+			qc.of(func() (float64, error) { return pairs(locksDistinctN, distinctName, p.run, false) }))
 		if err != nil {
 			return Fail(name, err)
 		}
-		Line(name, locksConc, o, p.name, q)
+		Line(name, locksConc, o, p.name, q, oc.field("redis_us_per_pair"), qc.field("peer_redis_us_per_pair"))
 	}
 	for _, p := range peers {
 		name := "locks-contended"
 		one := func(int) string { return "contended" }
+		oc, qc := redisCost{srv: srv, n: locksContendedN}, redisCost{srv: srv, n: locksContendedN}
 		o, q, err := alternate(srv.Flush,
-			func() (float64, error) { return pairs(locksContendedN, one, ours, true) },
-			func() (float64, error) { return pairs(locksContendedN, one, p.run, true) })
+			oc.of(func() (float64, error) { return pairs(locksContendedN, one, ours, true) }),
+			qc.of(func() (float64, error) { return pairs(locksContendedN, one, p.run, true) }))
 		if err != nil {
 			return Fail(name, err)
 		}
-		Line(name, locksConc, o, p.name, q)
+		Line(name, locksConc, o, p.name, q, oc.field("redis_us_per_pair"), qc.field("peer_redis_us_per_pair"))
 	}
 
 	sem, closeSem, err := semService(c)
@@ -158,6 +165,36 @@ func alternate(reset func() error, ours, peer func() (float64, error)) (float64,
 	}
 	return Median(a), Median(b), nil
 }
+
+// redisCost records the redis-server CPU time (INFO cpu, user + system) each run of a side took per pair:
+// what a lock costs the shared Redis, apart from how fast this machine's client side is.
+type redisCost struct {
+	srv  *Server
+	n    int
+	runs []float64
+}
+
+func (c *redisCost) of(run func() (float64, error)) func() (float64, error) {
+	return func() (float64, error) {
+		before, err := c.srv.CPUSeconds()
+		if err != nil {
+			return 0, err
+		}
+		rate, err := run()
+		if err != nil {
+			return 0, err
+		}
+		after, err := c.srv.CPUSeconds()
+		if err != nil {
+			return 0, err
+		}
+		c.runs = append(c.runs, (after-before)*1e6/float64(c.n))
+		return rate, nil
+	}
+}
+
+// field is the median cost per pair as a BENCH field.
+func (c *redisCost) field(key string) string { return fmt.Sprintf("%s=%.1f", key, Median(c.runs)) }
 
 func locksService(c redis.UniversalClient) (*lockapp.Service, func(), error) {
 	store, err := lockredis.New(c, lockredis.DefaultConfig(locksPrefix), nil)
