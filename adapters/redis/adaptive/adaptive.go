@@ -5,6 +5,10 @@
 // It never waits to form a batch (unless Config.Window asks it to): a caller that finds fewer than
 // MaxPipelines pipelines in flight becomes a flusher and sends what is queued at once, its own call
 // included; calls that arrive while pipelines are in flight queue up and go out together in the next one.
+// With Config.Yield a flusher first lets the goroutines that are ready to run go ahead of it
+// (runtime.Gosched): most are callers the last pipeline just answered, about to make their next call, and
+// their calls then ride in this pipeline instead of the next one. A busy process so sends fewer, fuller
+// pipelines (fewer system calls on both sides) without waiting on a timer.
 // So a lone caller pays one plain round trip, batches grow with load, and no goroutine runs while idle. A
 // flusher sends until its own call is answered; if calls are still queued then, it hands them to a
 // goroutine that drains the queue, so the caller returns at once. (go-redis's own autopipeliner holds a
@@ -16,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +40,10 @@ type Config struct {
 	Window time.Duration
 	// Timeout bounds a pipeline whose callers set no deadline of their own.
 	Timeout time.Duration
+	// Yield lets the goroutines ready to run go first before a flusher takes its batch, so the callers the
+	// last pipeline answered can queue their next calls into it. A lone caller loses nothing: with no other
+	// goroutine ready, yielding returns at once.
+	Yield bool
 	// Observe, when set, is told the size of every batch sent.
 	Observe func(size int)
 	// Guard, when set, runs every round trip: it calls roundTrip (which sends the batch and returns its
@@ -42,10 +51,10 @@ type Config struct {
 	Guard func(roundTrip func() []*redis.Cmd) error
 }
 
-// DefaultConfig batches up to 128 calls per pipeline with up to 4 pipelines in flight, adds no wait, and
-// bounds a pipeline without deadlines at 10 s.
+// DefaultConfig batches up to 128 calls per pipeline with up to 4 pipelines in flight, yields before each
+// batch, adds no timed wait, and bounds a pipeline without deadlines at 10 s.
 func DefaultConfig() Config {
-	return Config{MaxBatch: 128, MaxPipelines: 4, Timeout: 10 * time.Second}
+	return Config{MaxBatch: 128, MaxPipelines: 4, Yield: true, Timeout: 10 * time.Second}
 }
 
 // Pipelined is DefaultConfig when on, and otherwise the same with every call sent on its own.
@@ -189,6 +198,9 @@ func (r *Runner) guard(roundTrip func() []*redis.Cmd) error {
 // is empty).
 func (r *Runner) flush(own *call) {
 	for {
+		if r.cfg.Yield {
+			runtime.Gosched()
+		}
 		batch := r.take()
 		if batch == nil {
 			return

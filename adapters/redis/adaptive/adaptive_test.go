@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -279,5 +280,50 @@ func TestRunFirstGoesAheadOfQueuedCalls(t *testing.T) {
 	got, err := c.LRange(ctx, list, 0, -1).Result()
 	if want := []string{"in flight", "first", "a", "b"}; err != nil || !slices.Equal(got, want) {
 		t.Errorf("order %q, %v; want %q", got, err, want)
+	}
+}
+
+// TestYieldLetsReadyCallersJoinTheBatch: on one processor, a goroutine that is ready to run but has not run
+// yet (as a caller just answered by a pipeline is) makes its call before a yielding flusher takes its batch,
+// so both calls share one pipeline; without Yield the flusher sends its own call alone.
+func TestYieldLetsReadyCallersJoinTheBatch(t *testing.T) {
+	tg := harness.Standalone(t)
+	ctx := context.Background()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, yield := range []bool{true, false} {
+		c, _ := newClient(t, tg)
+		var mu sync.Mutex
+		var sizes []int
+		cfg := DefaultConfig()
+		cfg.MaxPipelines, cfg.Yield = 1, yield
+		cfg.Observe = func(n int) {
+			mu.Lock()
+			sizes = append(sizes, n)
+			mu.Unlock()
+		}
+		r, err := New(c, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { // ready, but it runs only when this goroutine lets go of the processor
+			if err := r.Run(ctx, echo, []string{tg.Prefix + "k"}, "ready").Err(); err != nil {
+				t.Error(err)
+			}
+		})
+		if err := r.Run(ctx, echo, []string{tg.Prefix + "k"}, "flusher").Err(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		r.Close()
+		mu.Lock()
+		want := []int{2}
+		if !yield {
+			want = []int{1, 1}
+		}
+		if !slices.Equal(sizes, want) {
+			t.Errorf("yield=%v: batch sizes %v, want %v", yield, sizes, want)
+		}
+		mu.Unlock()
 	}
 }
