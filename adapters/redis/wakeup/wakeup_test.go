@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/statekit/statekit/tests/harness"
 )
 
@@ -33,9 +35,17 @@ func TestHubRoutesByWaiter(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer stopB()
+		// Every message goes through one node: a cluster client sends each PUBLISH to a node of its
+		// choosing, and messages taking different nodes may arrive out of order.
+		var pub redis.Cmdable = tg.Client
+		if cc, ok := tg.Client.(*redis.ClusterClient); ok {
+			if pub, err = cc.MasterForKey(ctx, h.Channel()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		publish := func(msg string) {
 			t.Helper()
-			if err := tg.Client.Publish(ctx, h.Channel(), msg).Err(); err != nil {
+			if err := pub.Publish(ctx, h.Channel(), msg).Err(); err != nil {
 				t.Fatal(err)
 			}
 		}
