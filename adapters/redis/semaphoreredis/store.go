@@ -1,5 +1,6 @@
 // Package semaphoreredis implements ports.Semaphore on Redis: named pools of expiring, weighted permits with a
-// strict FIFO wait queue whose head is granted permits by the script that frees them and woken over pub/sub.
+// strict FIFO wait queue whose head is granted permits by the script that frees them and woken over pub/sub,
+// or, when it waits in the releasing process, straight from the release's reply.
 // Every operation is one Lua script in lua/: one round trip, atomic, in the pool's hash slot.
 package semaphoreredis
 
@@ -129,16 +130,46 @@ func (s *Store) Refresh(ctx context.Context, pool, id string, ttl time.Duration)
 	return nil
 }
 
-// Release runs release.lua: one round trip.
+// Release runs release.lua: one round trip, sent ahead of queued calls since waiters may wait on it. Permits
+// granted to waiters of this process are passed to them here, from the script's reply, instead of over
+// pub/sub.
 func (s *Store) Release(ctx context.Context, pool, id string) error {
-	n, err := s.run.Run(ctx, releaseScript, s.keys.pool(pool), id, s.now()).Int()
+	res, err := s.run.RunFirst(ctx, releaseScript, s.keys.pool(pool), id, s.now(), s.hub.Channel()).Result()
 	if err != nil {
 		return rdb.Wrap("release permit", err)
+	}
+	n, err := s.handOver(res)
+	if err != nil {
+		return fmt.Errorf("release permit: %w", err)
 	}
 	if n == 0 {
 		return semaphore.ErrNotHeld
 	}
 	return nil
+}
+
+// handOver reads release.lua's reply: 1 or 0 (whether the permit was held), alone or followed by the ids of
+// waiters of this process granted their permits, which it wakes.
+func (s *Store) handOver(res any) (int64, error) {
+	if n, ok := res.(int64); ok {
+		return n, nil
+	}
+	vals, _ := res.([]any)
+	if len(vals) < 2 {
+		return 0, fmt.Errorf("unexpected reply %v", res)
+	}
+	n, ok := vals[0].(int64)
+	if !ok {
+		return 0, fmt.Errorf("unexpected reply %v", res)
+	}
+	for _, v := range vals[1:] {
+		waiter, _ := v.(string)
+		if waiter == "" {
+			return 0, fmt.Errorf("unexpected hand-over %v", v)
+		}
+		s.hub.Deliver(waiter, semaphore.Wake{Granted: true})
+	}
+	return n, nil
 }
 
 // Leave runs leave.lua: one round trip.

@@ -53,11 +53,13 @@ local function parse_waiter(v)
   return tonumber(ends), tonumber(weight), tonumber(ttl), chan
 end
 
--- settle(now, self): grant permits to the head of the queue while it fits, strictly in order: a waiter that
--- does not fit stops everyone behind it. Dead entries are dropped; a head heavier than the whole capacity
--- (after a shrink) is dropped and told to look again. Grants are announced as "<id> 1" on the waiter's
--- channel, except to self (the caller), which is reported by the return value instead.
-local function settle(now, self)
+-- settle(now, self, here): grant permits to the head of the queue while it fits, strictly in order: a waiter
+-- that does not fit stops everyone behind it. Dead entries are dropped; a head heavier than the whole
+-- capacity (after a shrink) is dropped and told to look again. Grants are announced as "<id> 1" on the
+-- waiter's channel, except to self (the caller), which is reported by the return value instead, and, when
+-- here (a table) is given, to waiters on the caller's own channel here.chan, whose ids are appended to here:
+-- the caller's process wakes them itself, without a pub/sub round trip.
+local function settle(now, self, here)
   local cap = tonumber(redis.call('HGET', k.p, 'cap') or '0')
   local mine = false
   while true do
@@ -77,7 +79,13 @@ local function settle(now, self)
       grant(head, weight, ttl, now)
       redis.call('LPOP', k.q)
       redis.call('HDEL', k.w, head)
-      if head == self then mine = true else redis.call('PUBLISH', chan, head .. ' 1') end
+      if head == self then
+        mine = true
+      elseif here and chan == here.chan then
+        here[#here + 1] = head
+      else
+        redis.call('PUBLISH', chan, head .. ' 1')
+      end
     else
       break
     end
