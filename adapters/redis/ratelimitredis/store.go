@@ -43,7 +43,7 @@ func New(c redis.UniversalClient, prefix string, cfg Config, clock ports.Clock, 
 	}
 	s := &Store{rdb: c, keys: newKeys(prefix), clock: clock, metrics: metrics, breaker: newBreaker()}
 	run, err := adaptive.New(c, adaptive.Config{MaxBatch: cfg.MaxBatch, MaxPipelines: cfg.MaxPipelines,
-		Window: cfg.Window, Timeout: cfg.Timeout, Observe: metrics.observeBatch,
+		Window: cfg.Window, Timeout: cfg.Timeout, Yield: true, Observe: metrics.observeBatch,
 		Guard: func(roundTrip func() []*redis.Cmd) error {
 			return guarded(s.breaker, func() error { return unreachable(roundTrip()) })
 		}})
