@@ -42,7 +42,8 @@ type Config struct {
 	Timeout time.Duration
 	// Yield lets the goroutines ready to run go first before a flusher takes its batch, so the callers the
 	// last pipeline answered can queue their next calls into it. A lone caller loses nothing: with no other
-	// goroutine ready, yielding returns at once.
+	// goroutine ready, yielding returns at once. In a process whose processors are all busy with other work,
+	// a yield may cost the call a scheduling turn.
 	Yield bool
 	// Observe, when set, is told the size of every batch sent.
 	Observe func(size int)
