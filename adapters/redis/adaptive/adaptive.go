@@ -313,6 +313,10 @@ func (r *Runner) exec(batch []*call) {
 			return cmds
 		})
 	}
+	// Observed before the callers are answered, so a caller that has its answer finds its batch counted.
+	if refused == nil && r.cfg.Observe != nil {
+		r.cfg.Observe(len(batch))
+	}
 	for i, c := range batch {
 		if refused != nil {
 			c.cmd = failed(c.ctx, refused)
@@ -320,8 +324,5 @@ func (r *Runner) exec(batch []*call) {
 			c.cmd = cmds[i]
 		}
 		close(c.done)
-	}
-	if refused == nil && r.cfg.Observe != nil {
-		r.cfg.Observe(len(batch))
 	}
 }
