@@ -5,15 +5,16 @@
 // It never waits to form a batch (unless Config.Window asks it to): a caller that finds fewer than
 // MaxPipelines pipelines in flight becomes a flusher and sends what is queued at once, its own call
 // included; calls that arrive while pipelines are in flight queue up and go out together in the next one.
-// With Config.Yield a flusher first lets the goroutines that are ready to run go ahead of it
-// (runtime.Gosched): most are callers the last pipeline just answered, about to make their next call, and
-// their calls then ride in this pipeline instead of the next one. A busy process so sends fewer, fuller
-// pipelines (fewer system calls on both sides) without waiting on a timer.
 // So a lone caller pays one plain round trip, batches grow with load, and no goroutine runs while idle. A
 // flusher sends until its own call is answered; if calls are still queued then, it hands them to a
 // goroutine that drains the queue, so the caller returns at once. (go-redis's own autopipeliner holds a
 // flush until the callers of the last batch send their next command; callers that alternate between
 // pipelined and direct calls, as lock holders do, leave it waiting for commands that never come.)
+//
+// With Config.Yield a flusher first lets the goroutines that are ready to run go ahead of it
+// (runtime.Gosched): most are callers the last pipeline just answered, about to make their next call, and
+// their calls then ride in this pipeline instead of the next one. A busy process so sends fewer, fuller
+// pipelines (fewer system calls on both sides) without waiting on a timer.
 package adaptive
 
 import (
