@@ -80,17 +80,43 @@ var shared struct {
 // on first use (or using STATEKIT_TEST_REDIS_URL). Failures are fatal.
 func Standalone(t testing.TB) Target {
 	t.Helper()
-	shared.standaloneOnce.Do(func() {
-		shared.standaloneOpts, shared.standaloneErr = setupStandalone()
-	})
-	if shared.standaloneErr != nil {
-		t.Fatalf("harness: standalone redis unavailable: %v", shared.standaloneErr)
+	opts, err := standaloneOptions()
+	if err != nil {
+		t.Fatalf("harness: standalone redis unavailable: %v", err)
 	}
-	opts := *shared.standaloneOpts
 	c := redis.NewClient(&opts)
 	t.Cleanup(func() { _ = c.Close() })
 	checkPing(t, c, opts.Addr)
 	return Target{Client: c, Prefix: NewPrefix(), Addrs: []string{opts.Addr}}
+}
+
+// Open is Standalone for code that has no *testing.T, such as a runnable Example: a Target on the shared
+// standalone server (started on first use, so the test binary's TestMain must call Run, which stops it).
+// The caller closes Target.Client.
+func Open() (Target, error) {
+	opts, err := standaloneOptions()
+	if err != nil {
+		return Target{}, fmt.Errorf("harness: standalone redis unavailable: %w", err)
+	}
+	c := redis.NewClient(&opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		_ = c.Close()
+		return Target{}, fmt.Errorf("harness: PING %s: %w", opts.Addr, err)
+	}
+	return Target{Client: c, Prefix: NewPrefix(), Addrs: []string{opts.Addr}}, nil
+}
+
+// standaloneOptions starts the shared standalone server once and returns a copy of its client options.
+func standaloneOptions() (redis.Options, error) {
+	shared.standaloneOnce.Do(func() {
+		shared.standaloneOpts, shared.standaloneErr = setupStandalone()
+	})
+	if shared.standaloneErr != nil {
+		return redis.Options{}, shared.standaloneErr
+	}
+	return *shared.standaloneOpts, nil
 }
 
 // Cluster returns a Target on the shared 3-master cluster, starting it on

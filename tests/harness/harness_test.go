@@ -54,6 +54,31 @@ func TestStandaloneSetGet(t *testing.T) {
 	}
 }
 
+// TestOpenSharesTheStandaloneServer checks the Target that Examples use: the shared server, its own prefix,
+// and a client the caller owns.
+func TestOpenSharesTheStandaloneServer(t *testing.T) {
+	t.Parallel()
+	want := harness.Standalone(t)
+	got, err := harness.Open()
+	if err != nil {
+		t.Fatalf("Open() error = %v", err)
+	}
+	t.Cleanup(func() { _ = got.Client.Close() })
+	if got.Cluster || len(got.Addrs) != 1 || got.Addrs[0] != want.Addrs[0] {
+		t.Fatalf("Open() = %+v, want the shared server %v", got, want.Addrs)
+	}
+	if !prefixRE.MatchString(got.Prefix) || got.Prefix == want.Prefix {
+		t.Fatalf("Open() prefix = %q (other %q)", got.Prefix, want.Prefix)
+	}
+	c := ctx(t)
+	if err := got.Client.Set(c, got.Prefix+":k", "v", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := want.Client.Get(c, got.Prefix+":k").Result(); err != nil || v != "v" {
+		t.Fatalf("GET through Standalone's client = %q, %v", v, err)
+	}
+}
+
 func TestClusterKeysAcrossSlots(t *testing.T) {
 	t.Parallel()
 	tg := harness.Cluster(t)
