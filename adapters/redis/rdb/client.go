@@ -44,10 +44,7 @@ func Connect(cfg Config, log *slog.Logger) (*Connector, error) {
 		}
 		c.opts = opts
 	}
-	if c.opts.MaxRetries == 0 {
-		// Fail fast when Redis is down (503 within the readiness bound) rather than the default 3 retries.
-		c.opts.MaxRetries = 1
-	}
+	neverResend(c.opts)
 	c.shared = c.New()
 	return c, nil
 }
@@ -67,7 +64,19 @@ func (c *Connector) New() redis.UniversalClient {
 func (c *Connector) NewTuned(tune func(*redis.UniversalOptions)) redis.UniversalClient {
 	opts := *c.opts
 	tune(&opts)
+	neverResend(&opts) // whatever the tuning
 	return redis.NewUniversalClient(&opts)
+}
+
+// neverResend makes a client send each command once. A command whose reply was lost may have run, and a
+// script that is not idempotent (an increment, an enqueue) would run twice if resent; the caller gets an
+// error wrapping ports.ErrUnavailable instead, at once (fail fast: 503 within the readiness bound). go-redis
+// reads -1 as "none" (0 would mean its default of 3). A cluster client also resends a command that timed
+// out through its redirect loop, so it follows no redirect either: a MOVED or ASK reply (only while slots
+// move) reloads the slot map and fails that one call as unavailable; the next call goes to the right node.
+func neverResend(opts *redis.UniversalOptions) {
+	opts.MaxRetries = -1
+	opts.MaxRedirects = -1
 }
 
 // Embedded reports whether the Redis is the in-process one.

@@ -66,3 +66,31 @@ func TestWrapClassifiesFailures(t *testing.T) {
 		t.Error("Wrap(nil) != nil")
 	}
 }
+
+// TestClientsNeverResend: every client the Connector makes, standalone or cluster, tuned or not, sends a
+// command once (no retries, and on a cluster no redirect loop, which also resends timed-out commands).
+func TestClientsNeverResend(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, url := range []string{"redis://127.0.0.1:1", "redis+cluster://127.0.0.1:1,127.0.0.1:2"} {
+		c, err := Connect(Config{URL: url, KeyPrefix: "statekit"}, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tuned := c.NewTuned(func(o *redis.UniversalOptions) { o.MaxRetries = 5; o.MaxRedirects = 8 })
+		for i, cl := range []redis.UniversalClient{c.Shared(), c.New(), tuned} {
+			switch cl := cl.(type) {
+			case *redis.Client:
+				if n := cl.Options().MaxRetries; n != 0 {
+					t.Errorf("%s client %d: MaxRetries %d after init, want 0 (none)", url, i, n)
+				}
+			case *redis.ClusterClient:
+				if o := cl.Options(); o.MaxRetries != -1 || o.MaxRedirects != 0 {
+					t.Errorf("%s client %d: MaxRetries %d, MaxRedirects %d; want -1 and 0", url, i, o.MaxRetries, o.MaxRedirects)
+				}
+			default:
+				t.Errorf("%s client %d: unexpected type %T", url, i, cl)
+			}
+			_ = cl.Close()
+		}
+	}
+}

@@ -29,5 +29,6 @@ func Wrap(op string, err error) error {
 
 func isClusterDown(e redis.Error) bool {
 	msg := e.Error()
-	return strings.HasPrefix(msg, "CLUSTERDOWN") || strings.HasPrefix(msg, "TRYAGAIN") || strings.HasPrefix(msg, "LOADING")
+	return strings.HasPrefix(msg, "CLUSTERDOWN") || strings.HasPrefix(msg, "TRYAGAIN") || strings.HasPrefix(msg, "LOADING") ||
+		strings.HasPrefix(msg, "MOVED") || strings.HasPrefix(msg, "ASK") // slots moving: clients follow no redirect
 }
