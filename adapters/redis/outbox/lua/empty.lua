@@ -1,0 +1,1 @@
+-- (no module prelude: the outbox helpers alone)
