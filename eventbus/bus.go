@@ -25,13 +25,15 @@ import (
 // subscriber because Watermill closes the client it is given.
 type ClientFactory func() redis.UniversalClient
 
-// Bus is the event bus: a publisher for ports.EventPublisher and a router running the subscribed handlers.
+// Bus is the event bus: the forwarder the outbox relay writes topic streams through, and a router running
+// the subscribed handlers.
 type Bus struct {
 	cfg     Config
 	clients ClientFactory
 	logger  watermill.LoggerAdapter
 	metrics *Metrics
-	pub     *redisstream.Publisher
+	pub     *redisstream.Publisher // the dead-letter middleware's
+	fwd     redis.UniversalClient  // Forward's
 	router  *message.Router
 
 	mu      sync.Mutex
@@ -39,8 +41,6 @@ type Bus struct {
 	stopped chan struct{}
 	names   map[string]bool // handlers subscribed so far
 }
-
-var _ ports.EventPublisher = (*Bus)(nil)
 
 var handlerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.\-]{0,99}$`)
 
@@ -71,13 +71,13 @@ func New(cfg Config, clients ClientFactory, log *slog.Logger, metrics *Metrics, 
 	if err != nil {
 		return nil, fmt.Errorf("event bus router: %w", err)
 	}
-	b := &Bus{cfg: cfg, clients: clients, logger: logger, metrics: metrics, pub: pub, router: router,
-		stopped: make(chan struct{}), names: map[string]bool{}}
+	b := &Bus{cfg: cfg, clients: clients, logger: logger, metrics: metrics, pub: pub, fwd: clients(),
+		router: router, stopped: make(chan struct{}), names: map[string]bool{}}
 	if err := b.addMiddleware(); err != nil {
 		return nil, err
 	}
 	if err := b.Subscribe(handlers...); err != nil {
-		return nil, errors.Join(err, b.pub.Close())
+		return nil, errors.Join(err, b.close())
 	}
 	return b, nil
 }
@@ -146,10 +146,15 @@ func (b *Bus) subscribe(h ports.EventHandler) error {
 	if h.FanOut {
 		group = ""
 	}
+	// A new group (or a fan-out reader) starts at the stream's end unless the handler asks for history.
+	start := "$"
+	if h.Replay {
+		start = "0"
+	}
 	sub, err := redisstream.NewSubscriber(redisstream.SubscriberConfig{
 		Client: b.clients(), Consumer: b.cfg.Consumer, ConsumerGroup: group,
 		MaxIdleTime: b.cfg.ClaimIdle, ClaimInterval: b.cfg.ClaimIdle / 3,
-		OldestId: "0", DisableIndefiniteInitialBlock: true,
+		OldestId: start, FanOutOldestId: start, DisableIndefiniteInitialBlock: true,
 	}, b.logger)
 	if err != nil {
 		return fmt.Errorf("event handler %s: %w", h.Name, err)
@@ -167,24 +172,6 @@ func (b *Bus) subscribe(h ports.EventHandler) error {
 		b.metrics.handled(name, time.Since(start), err)
 		return err
 	})
-	return nil
-}
-
-// Publish implements ports.EventPublisher: one XADD per event, stamped with the correlation id in ctx.
-func (b *Bus) Publish(ctx context.Context, events ...ports.Event) error {
-	cid := ports.CorrelationID(ctx)
-	for _, e := range events {
-		msg, err := toMessage(e, cid, time.Now())
-		if err != nil {
-			return err
-		}
-		msg.SetContext(ctx)
-		if err := b.pub.Publish(Topic(b.cfg.Prefix, e.EventName()), msg); err != nil {
-			b.metrics.published(e.EventName(), err)
-			return fmt.Errorf("publish %s: %w", e.EventName(), err)
-		}
-		b.metrics.published(e.EventName(), nil)
-	}
 	return nil
 }
 
@@ -219,7 +206,12 @@ func (b *Bus) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		err = errors.Join(err, ctx.Err())
 	}
-	return errors.Join(err, b.pub.Close())
+	return errors.Join(err, b.close())
+}
+
+// close closes the clients the bus owns outside the router.
+func (b *Bus) close() error {
+	return errors.Join(b.pub.Close(), b.fwd.Close())
 }
 
 // Running reports whether the router is up, for readiness checks.

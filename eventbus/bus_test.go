@@ -19,6 +19,7 @@ import (
 
 	"github.com/statekit/statekit/eventbus"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/busnode"
 	"github.com/statekit/statekit/tests/harness"
 	"github.com/statekit/statekit/tests/wait"
 )
@@ -43,15 +44,6 @@ func (echoed) EventVersion() int { return 1 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func factory(tg harness.Target) eventbus.ClientFactory {
-	return func() redis.UniversalClient {
-		if tg.Cluster {
-			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: tg.Addrs})
-		}
-		return redis.NewClient(&redis.Options{Addr: tg.Addrs[0]})
-	}
-}
-
 func testConfig(prefix string) eventbus.Config {
 	cfg := eventbus.DefaultConfig(prefix)
 	cfg.RetryInitial = 10 * time.Millisecond
@@ -59,29 +51,14 @@ func testConfig(prefix string) eventbus.Config {
 	return cfg
 }
 
-// startBus builds and starts a bus (one app instance) and stops it when the test ends.
-func startBus(t *testing.T, tg harness.Target, cfg eventbus.Config, handlers ...ports.EventHandler) *eventbus.Bus {
+// startBus starts one app instance's event machinery (bus, outbox, relay) and stops it when the test ends.
+func startBus(t *testing.T, tg harness.Target, cfg eventbus.Config, handlers ...ports.EventHandler) *busnode.Node {
 	t.Helper()
-	b, err := eventbus.New(cfg, factory(tg), quiet, eventbus.NewMetrics(prometheus.NewRegistry()), handlers)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := b.Start(ctx); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := b.Stop(ctx); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-	})
-	if !b.Running() {
+	n := busnode.Start(t, tg, cfg, busnode.Options{}, handlers...)
+	if !n.Bus.Running() {
 		t.Fatal("bus not running after Start")
 	}
-	return b
+	return n
 }
 
 // seen records the N of every pinged event a handler receives, per instance.
@@ -113,10 +90,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	wait.Until(t, 10*time.Second, 5*time.Millisecond, what, cond)
 }
 
-func publishN(t *testing.T, b *eventbus.Bus, from, n int) {
+func publishN(t *testing.T, b *busnode.Node, from, n int) {
 	t.Helper()
 	for i := from; i < from+n; i++ {
-		if err := b.Publish(context.Background(), pinged{N: i}); err != nil {
+		if err := b.Publisher.Publish(context.Background(), pinged{N: i}); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 	}
@@ -256,7 +233,7 @@ func TestPoisonGoesToDeadLetter(t *testing.T) {
 // handling carries the same correlation id.
 func TestEnvelopeAndCorrelation(t *testing.T) {
 	tg := harness.Standalone(t)
-	var b *eventbus.Bus
+	var b *busnode.Node
 	envs := make(chan ports.Envelope, 2)
 	b = startBus(t, tg, testConfig(tg.Prefix),
 		ports.EventHandler{Name: "echo", Event: "test.pinged", Handle: func(ctx context.Context, e ports.Envelope) error {
@@ -265,7 +242,7 @@ func TestEnvelopeAndCorrelation(t *testing.T) {
 			if err := e.Decode(&p); err != nil {
 				return err
 			}
-			return b.Publish(ctx, echoed(p))
+			return b.Publisher.Publish(ctx, echoed(p))
 		}},
 		ports.EventHandler{Name: "sink", Event: "test.echoed", Handle: func(ctx context.Context, e ports.Envelope) error {
 			envs <- e
@@ -274,7 +251,7 @@ func TestEnvelopeAndCorrelation(t *testing.T) {
 	)
 	before := time.Now()
 	ctx := ports.WithCorrelationID(context.Background(), "req-1234abcd")
-	if err := b.Publish(ctx, pinged{N: 5}); err != nil {
+	if err := b.Publisher.Publish(ctx, pinged{N: 5}); err != nil {
 		t.Fatal(err)
 	}
 	first, second := <-envs, <-envs
@@ -300,6 +277,7 @@ func TestStreamsAreCapped(t *testing.T) {
 	cfg.MaxLen = 100
 	b := startBus(t, tg, cfg)
 	publishN(t, b, 0, 1000)
+	waitFor(t, "outbox relayed", func() bool { return tg.Client.XLen(context.Background(), b.Outbox.For("test.pinged")).Val() == 0 })
 	n := tg.Client.XLen(context.Background(), eventbus.Topic(tg.Prefix, "test.pinged")).Val()
 	if n < 100 || n > 200 {
 		t.Errorf("stream length = %d, want between 100 and 200", n)
@@ -331,7 +309,7 @@ func TestConfigValidate(t *testing.T) {
 func subscribeRaw(t *testing.T, tg harness.Target, topic string) <-chan *messageWithAck {
 	t.Helper()
 	sub, err := redisstream.NewSubscriber(redisstream.SubscriberConfig{
-		Client: factory(tg)(), ConsumerGroup: "raw", OldestId: "0", DisableIndefiniteInitialBlock: true,
+		Client: busnode.Factory(tg)(), ConsumerGroup: "raw", OldestId: "0", DisableIndefiniteInitialBlock: true,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +331,56 @@ func subscribeRaw(t *testing.T, tg harness.Target, topic string) <-chan *message
 
 type messageWithAck struct {
 	Metadata interface{ Get(string) string }
+}
+
+// TestNewGroupsStartAtTheEnd: a handler subscribed after events were published sees only later events,
+// unless it asks for replay; a fan-out handler likewise.
+func TestNewGroupsStartAtTheEnd(t *testing.T) {
+	harness.Each(t, func(t *testing.T, tg harness.Target) {
+		cfg := testConfig(tg.Prefix)
+		early := newSeen()
+		first := startBus(t, tg, cfg, early.handler("early", false))
+		const n = 20
+		publishN(t, first, 0, n)
+		waitFor(t, "early handler", func() bool { return early.total.Load() == n })
+
+		late, history := newSeen(), newSeen()
+		cfg.Consumer = "second"
+		h := history.handler("history", false)
+		h.Replay = true
+		second := startBus(t, tg, cfg, late.handler("late", false), h)
+		publishN(t, second, n, 1)
+		waitFor(t, "history replayed", func() bool { return history.total.Load() == n+1 })
+		waitFor(t, "late handler", func() bool { return late.total.Load() >= 1 })
+		time.Sleep(100 * time.Millisecond) // give an old event the chance to show
+		late.mu.Lock()
+		defer late.mu.Unlock()
+		if late.total.Load() != 1 || late.counts[n] != 1 {
+			t.Errorf("late handler saw %v, want only event %d", late.counts, n)
+		}
+	})
+}
+
+// TestEnvelopeIDIsStableAcrossRelays: forwarding the same envelope twice (a relay that died before
+// deleting its batch) reaches a handler twice with the same id, so it can dedupe.
+func TestEnvelopeIDIsStableAcrossRelays(t *testing.T) {
+	tg := harness.Standalone(t)
+	envs := make(chan ports.Envelope, 4)
+	b := startBus(t, tg, testConfig(tg.Prefix), ports.EventHandler{Name: "ids", Event: "test.pinged",
+		Handle: func(ctx context.Context, e ports.Envelope) error { envs <- e; return nil }})
+	at := time.UnixMilli(1_700_000_000_123).UTC()
+	env := ports.Envelope{ID: "ob.0.1700000000123-0", Name: "test.pinged", Version: 3, OccurredAt: at,
+		CorrelationID: "req-1", Source: "test", Payload: []byte(`{"n":1}`)}
+	for range 2 {
+		if err := b.Bus.Forward(context.Background(), []ports.Envelope{env}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2 {
+		got := wait.Receive(t, 10*time.Second, "forwarded envelope", envs)
+		if got.ID != env.ID || got.Name != env.Name || got.Version != 3 || !got.OccurredAt.Equal(at) ||
+			got.CorrelationID != "req-1" || got.Source != "test" || string(got.Payload) != `{"n":1}` {
+			t.Errorf("delivery %d: %+v, want %+v", i, got, env)
+		}
+	}
 }

@@ -1,6 +1,6 @@
-// Package eventbus carries domain events between modules over Redis Streams with Watermill. It implements
-// ports.EventPublisher and subscribes the ports.EventHandler values app modules hand to the
-// "event_handlers" fx value group, so no app code imports Watermill.
+// Package eventbus carries domain events between modules over Redis Streams with Watermill. The outbox relay
+// writes the topic streams through Bus.Forward; the bus subscribes the ports.EventHandler values app modules
+// hand to the "event_handlers" fx value group, so no app code imports Watermill.
 package eventbus
 
 import (

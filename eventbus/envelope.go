@@ -1,12 +1,10 @@
 package eventbus
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
@@ -21,22 +19,20 @@ const (
 	metaSource     = "source"
 )
 
-// toMessage wraps an event in a Watermill message: a new UUID, the JSON payload and the envelope metadata.
-func toMessage(e ports.Event, correlationID string, now time.Time) (*message.Message, error) {
-	payload, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", e.EventName(), err)
+// toMessage is the Watermill message of an envelope: its id as UUID, the JSON payload, and the envelope
+// metadata (a missing correlation id becomes the envelope id).
+func toMessage(env ports.Envelope) *message.Message {
+	msg := message.NewMessage(env.ID, env.Payload)
+	msg.Metadata.Set(metaName, env.Name)
+	msg.Metadata.Set(metaVersion, strconv.Itoa(env.Version))
+	msg.Metadata.Set(metaOccurredAt, env.OccurredAt.UTC().Format(time.RFC3339Nano))
+	msg.Metadata.Set(metaSource, env.Source)
+	cid := env.CorrelationID
+	if cid == "" {
+		cid = env.ID
 	}
-	msg := message.NewMessage(watermill.NewUUID(), payload)
-	msg.Metadata.Set(metaName, e.EventName())
-	msg.Metadata.Set(metaVersion, strconv.Itoa(e.EventVersion()))
-	msg.Metadata.Set(metaOccurredAt, now.UTC().Format(time.RFC3339Nano))
-	msg.Metadata.Set(metaSource, source(e.EventName()))
-	if correlationID == "" {
-		correlationID = msg.UUID
-	}
-	middleware.SetCorrelationID(correlationID, msg)
-	return msg, nil
+	middleware.SetCorrelationID(cid, msg)
+	return msg
 }
 
 // toEnvelope reads the envelope back from a message.

@@ -10,6 +10,8 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 
+	"github.com/statekit/statekit/adapters/redis/outbox"
+	"github.com/statekit/statekit/adapters/redis/rdb"
 	"github.com/statekit/statekit/eventbus"
 	"github.com/statekit/statekit/ports"
 )
@@ -21,22 +23,26 @@ func (s *publishingService) handler() ports.EventHandler {
 	return ports.EventHandler{Name: "svc.react", Event: "x.happened", Handle: func(context.Context, ports.Envelope) error { return nil }}
 }
 
-// TestModuleAcceptsHandlersThatPublish: a handler provided by a service that needs the EventPublisher does
-// not make a dependency cycle (the group is subscribed after the bus is built).
+// TestModuleAcceptsHandlersThatPublish: a handler provided by a service that needs the EventPublisher (the
+// outbox's, whose relay forwards to the bus) does not make a dependency cycle.
 func TestModuleAcceptsHandlersThatPublish(t *testing.T) {
 	app := fxtest.New(t,
 		fx.NopLogger,
-		fx.Supply(eventbus.DefaultConfig("cycle-test"), slog.New(slog.DiscardHandler)),
+		fx.Supply(eventbus.DefaultConfig("cycle-test"), slog.New(slog.DiscardHandler), outbox.DefaultConfig(),
+			rdb.Config{KeyPrefix: "cycle-test"}),
 		fx.Provide(
 			func() prometheus.Registerer { return prometheus.NewRegistry() },
 			func() eventbus.ClientFactory {
 				return func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) }
 			},
+			func(f eventbus.ClientFactory) redis.UniversalClient { return f() },
+			func(b *eventbus.Bus) outbox.Forwarder { return b },
 			func(p ports.EventPublisher) *publishingService { return &publishingService{events: p} },
 			fx.Annotate(func(s *publishingService) ports.EventHandler { return s.handler() },
 				fx.ResultTags(`group:"`+eventbus.HandlersGroup+`"`)),
 		),
 		eventbus.Module,
+		outbox.Module,
 		fx.Invoke(func(*publishingService) {}),
 	)
 	if err := app.Err(); err != nil {

@@ -1,7 +1,5 @@
 package eventbus
 
-import "strings"
-
 // Topic is the stream key of an event name: "<prefix>.evt.<name>", e.g. "statekit.evt.session.created".
 // The ".evt." part keeps bus streams apart from the streams module's user streams.
 func Topic(prefix, event string) string { return prefix + ".evt." + event }
@@ -11,9 +9,3 @@ func DeadLetterTopic(prefix string) string { return prefix + ".evt.dead_letter" 
 
 // Group is the consumer group of a handler: "<prefix>.<handler name>".
 func Group(prefix, handler string) string { return prefix + "." + handler }
-
-// source is the module that publishes an event: the part of its name before the first dot.
-func source(event string) string {
-	mod, _, _ := strings.Cut(event, ".")
-	return mod
-}

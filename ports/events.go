@@ -17,7 +17,9 @@ type Event interface {
 }
 
 // EventPublisher is the app layer's only view of the event bus. Publish sends the events in order; each
-// carries the correlation id found in ctx (see WithCorrelationID).
+// carries the correlation id found in ctx (see WithCorrelationID). A nil error means the events are stored
+// and will be delivered at least once. Events that describe a state change are better written by the
+// store in the same step as the change (the outbox), so that the change and its events cannot part.
 type EventPublisher interface {
 	Publish(ctx context.Context, events ...Event) error
 }
@@ -49,6 +51,10 @@ type EventHandler struct {
 	// FanOut delivers every event to every instance (for per-instance state such as an L1 cache); otherwise
 	// the instances share one consumer group and each event reaches one of them.
 	FanOut bool
+	// Replay asks for the events already in the topic when the handler's consumer group is first created
+	// (or, for a fan-out handler, when this instance starts reading). By default a new group starts at the
+	// topic's end: a handler added later does not receive the events published before it existed.
+	Replay bool
 	// Handle processes one event. Delivery is at least once, so it must be idempotent. An error is retried
 	// with backoff and, when retries run out, the event goes to the dead-letter stream with the error.
 	Handle func(ctx context.Context, e Envelope) error

@@ -6,20 +6,18 @@ package cachetest
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/adapters/redis/cacheredis"
 	"github.com/statekit/statekit/app/cacheapp"
 	"github.com/statekit/statekit/eventbus"
 	"github.com/statekit/statekit/ports"
+	"github.com/statekit/statekit/tests/busnode"
 	"github.com/statekit/statekit/tests/fakeclock"
 	"github.com/statekit/statekit/tests/harness"
 	"github.com/statekit/statekit/tests/wait"
@@ -127,32 +125,10 @@ func newNodeOn(t *testing.T, rc redis.UniversalClient, prefix string, cfg cachea
 // newBusNode starts an instance whose invalidations travel over its own real event bus.
 func newBusNode(t *testing.T, tg harness.Target, cfg cacheapp.Config, clock ports.Clock) *node {
 	t.Helper()
-	factory := func() redis.UniversalClient {
-		if tg.Cluster {
-			return redis.NewClusterClient(&redis.ClusterOptions{Addrs: tg.Addrs})
-		}
-		return redis.NewClient(&redis.Options{Addr: tg.Addrs[0]})
-	}
 	busCfg := eventbus.DefaultConfig(tg.Prefix)
 	busCfg.RetryInitial, busCfg.RetryMax = 10*time.Millisecond, 40*time.Millisecond
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return newNodeOn(t, client(t, tg), tg.Prefix, cfg, clock, func(l *cacheapp.Local) ports.EventPublisher {
-		b, err := eventbus.New(busCfg, factory, log, eventbus.NewMetrics(prometheus.NewRegistry()),
-			[]ports.EventHandler{l.InvalidationHandler()})
-		if err != nil {
-			t.Fatalf("eventbus.New: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := b.Start(ctx); err != nil {
-			t.Fatalf("bus Start: %v", err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = b.Stop(ctx)
-		})
-		return b
+		return busnode.Start(t, tg, busCfg, busnode.Options{}, l.InvalidationHandler()).Publisher
 	})
 }
 

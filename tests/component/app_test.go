@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,20 +108,24 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 
 // snapshot describes every key under the app's prefix: its type and the parts of its value that a request
 // must not change (activity counters and idle deadlines move on every authenticated request, so session
-// hashes are described without them).
+// hashes are described without them). It first waits until the relay has moved every event out of the
+// outbox, and leaves the outbox keys out: they hold events in transit, not state.
 func (a *app) snapshot() map[string]string {
 	a.T.Helper()
 	ctx := context.Background()
+	eventually(a.T, 10*time.Second, "the outbox to drain", func() bool {
+		for _, k := range a.scan(a.Prefix + ":outbox*") {
+			if strings.HasSuffix(k, ":lease") || a.Redis.XLen(ctx, k).Val() > 0 {
+				return false
+			}
+		}
+		return true
+	})
 	out := map[string]string{}
-	var keys []string
-	iter := a.Redis.Scan(ctx, 0, a.Prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		a.T.Fatalf("scan %s*: %v", a.Prefix, err)
-	}
-	for _, k := range keys {
+	for _, k := range a.scan(a.Prefix + "*") {
+		if strings.HasPrefix(k, a.Prefix+":outbox") {
+			continue
+		}
 		typ, err := a.Redis.Type(ctx, k).Result()
 		if err != nil {
 			a.T.Fatalf("TYPE %s: %v", k, err)
@@ -156,4 +161,19 @@ func (a *app) snapshot() map[string]string {
 		out[k] = typ + " " + desc
 	}
 	return out
+}
+
+// scan lists the keys matching pattern.
+func (a *app) scan(pattern string) []string {
+	a.T.Helper()
+	ctx := context.Background()
+	var keys []string
+	iter := a.Redis.Scan(ctx, 0, pattern, 1000).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		a.T.Fatalf("scan %s: %v", pattern, err)
+	}
+	return keys
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/statekit/statekit/adapters/redis/cacheredis"
 	"github.com/statekit/statekit/adapters/redis/cartredis"
 	"github.com/statekit/statekit/adapters/redis/flagredis"
+	"github.com/statekit/statekit/adapters/redis/outbox"
 	"github.com/statekit/statekit/adapters/redis/ratelimitredis"
 	"github.com/statekit/statekit/adapters/redis/rdb"
 	"github.com/statekit/statekit/adapters/redis/sessionredis"
@@ -42,7 +43,7 @@ func Options(cfg Config, log *slog.Logger) fx.Option {
 			l.UseLogLevel(slog.LevelDebug) // fx reports every provide at its level; keep that out of info logs
 			return l
 		}),
-		fx.Supply(cfg.Redis, cfg.HTTP, cfg.Bus, cfg.Sessions, log),
+		fx.Supply(cfg.Redis, cfg.HTTP, cfg.Bus, cfg.Outbox, cfg.Sessions, log),
 		fx.Provide(newRegistry),
 		rdb.Module,
 		fx.Provide(
@@ -58,6 +59,8 @@ func Options(cfg Config, log *slog.Logger) fx.Option {
 			}),
 		),
 		eventbus.Module,
+		fx.Provide(func(b *eventbus.Bus) outbox.Forwarder { return b }),
+		outbox.Module, // after the bus: the relay stops before the bus it forwards to
 		httpapi.Module,
 		rdb.MetricsModule,
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	httpapi "github.com/statekit/statekit/adapters/http"
+	"github.com/statekit/statekit/adapters/redis/outbox"
 	"github.com/statekit/statekit/adapters/redis/rdb"
 	"github.com/statekit/statekit/app/cacheapp"
 	"github.com/statekit/statekit/app/flagapp"
@@ -26,6 +27,7 @@ type Config struct {
 	Redis    rdb.Config
 	HTTP     httpapi.Config
 	Bus      eventbus.Config
+	Outbox   outbox.Config
 	Sessions session.Policy
 	Flags    flagapp.Config
 	Activity activity.Policy
@@ -102,6 +104,7 @@ var Variables = []Variable{
 	{"STATEKIT_JOBS_COMPLETED_EVENTS", "true", "Publish jobs.completed for every completed job (jobs.failed and jobs.dead_lettered are always published)."},
 	{"STATEKIT_JOBS_PERIODIC", "(none)", "Periodic jobs as a JSON array: [{\"name\":\"nightly\",\"cron\":\"0 3 * * *\",\"type\":\"report.build\",\"queue\":\"low\",\"payload\":{}}]; cron takes 5 fields, 6 with seconds, @daily-style descriptors or @every <duration>."},
 	{"STATEKIT_EVENT_MAXLEN", "100000", "Entries kept per event stream (approximate trimming)."},
+	outboxVariables[0], outboxVariables[1], outboxVariables[2],
 	rateLimitVariables[0], rateLimitVariables[1], rateLimitVariables[2],
 	rateLimitVariables[3], rateLimitVariables[4], rateLimitVariables[5],
 	lockVariables[0], lockVariables[1], lockVariables[2], lockVariables[3],
@@ -194,6 +197,7 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.Locks = loadLocks(get, bad, cfg.Redis.KeyPrefix)
 	cfg.Bus = eventbus.DefaultConfig(cfg.Redis.KeyPrefix)
 	cfg.Bus.MaxLen = integer("STATEKIT_EVENT_MAXLEN")
+	cfg.Outbox = loadOutbox(get, bad)
 	cfg.ShutdownTimeout = duration("STATEKIT_SHUTDOWN_TIMEOUT")
 	return cfg, errors.Join(errs...)
 }
