@@ -52,7 +52,13 @@ func TestOperationalEndpoints(t *testing.T) {
 	}
 
 	a.create("kim", nil)
-	r := a.Do("GET", "/metrics", testapp.Creds{}, nil)
+	// The relay forwards session.created to its topic a moment after the request.
+	const published = `statekit_events_published_total{event="session.created",outcome="ok"} 1`
+	var r testapp.Response
+	eventually(t, 10*time.Second, "session.created relayed", func() bool {
+		r = a.Do("GET", "/metrics", testapp.Creds{}, nil)
+		return strings.Contains(string(r.Body), published)
+	})
 	r.Expect(t, "metrics", http.StatusOK, nil)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("metrics Content-Type = %q, want Prometheus text", ct)
@@ -61,7 +67,9 @@ func TestOperationalEndpoints(t *testing.T) {
 		`statekit_http_requests_total{code="201",route="POST /v1/users/{userID}/sessions"} 1`,
 		`statekit_http_requests_total{code="200",route="GET /healthz"} 1`,
 		"# TYPE statekit_http_request_seconds histogram",
-		`statekit_events_published_total{event="session.created",outcome="ok"} 1`,
+		published,
+		"statekit_outbox_relayed_total",
+		"statekit_outbox_lag_seconds",
 		"go_goroutines",
 	} {
 		if !strings.Contains(string(r.Body), want) {
