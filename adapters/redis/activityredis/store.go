@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/domain/activity"
 	"github.com/statekit/statekit/ports"
 )
@@ -95,25 +96,36 @@ func (s *Store) Record(ctx context.Context, a activity.NewActivity, dedupe bool,
 	if err := errors.Join(user.Err(), gerr); err != nil {
 		return activity.Stored{}, rdb.Wrap("record activity", err)
 	}
-	res, err := user.Slice()
-	if err != nil || len(res) < 2 {
-		return activity.Stored{}, fmt.Errorf("record activity: unexpected reply %v (%v)", res, err)
+	return recordReply(a, d, user.Val())
+}
+
+// recordReply reads record.lua's {0, entry id} (a duplicate) or {1, entry id, fired 0/1, count, first ms}.
+func recordReply(a activity.NewActivity, det *activity.Detector, res any) (activity.Stored, error) {
+	d := reply.New("record activity")
+	head := d.Array(res, 2)
+	fresh := d.Bool(head[0])
+	entry := d.String(head[1])
+	if err := d.Err(); err != nil {
+		return activity.Stored{}, err
 	}
-	entry, _ := res[1].(string)
 	at, err := entryTime(entry)
 	if err != nil {
 		return activity.Stored{}, fmt.Errorf("record activity: %w", err)
 	}
 	out := activity.Stored{Activity: activity.Activity{ID: a.ID, UserID: a.UserID, Action: a.Action,
 		Object: a.Object, Properties: a.Properties, SessionID: a.SessionID, At: at, Cursor: entry}}
-	if status, _ := res[0].(int64); status == 0 {
+	if !fresh {
 		out.Duplicate = true
 		return out, nil
 	}
-	if len(res) == 5 && res[2].(int64) == 1 {
-		first, _ := res[4].(int64)
-		out.Detection = &activity.Detection{Detector: d.Name, UserID: a.UserID, Action: a.Action,
-			Count: int(res[3].(int64)), Window: d.Window, FirstAt: time.UnixMilli(first).UTC(), LastAt: at}
+	rest := d.Exactly(res, 5)
+	fired, count, first := d.Bool(rest[2]), d.Int(rest[3]), d.Int64(rest[4])
+	if err := d.Err(); err != nil {
+		return activity.Stored{}, err
+	}
+	if fired && det != nil {
+		out.Detection = &activity.Detection{Detector: det.Name, UserID: a.UserID, Action: a.Action,
+			Count: count, Window: det.Window, FirstAt: time.UnixMilli(first).UTC(), LastAt: at}
 	}
 	return out, nil
 }
@@ -191,7 +203,8 @@ func page(msgs []redis.XMessage, limit int) (activity.Page, error) {
 }
 
 func decode(m redis.XMessage) (activity.Activity, error) {
-	str := func(k string) string { s, _ := m.Values[k].(string); return s }
+	d := reply.New("read activity")
+	str := func(k string) string { s, _ := d.OptString(m.Values[k]); return s }
 	if v := str("v"); v != "1" {
 		return activity.Activity{}, fmt.Errorf("activity entry %s: format %q, want 1", m.ID, v)
 	}
@@ -205,6 +218,9 @@ func decode(m redis.XMessage) (activity.Activity, error) {
 		if err := json.Unmarshal([]byte(p), &a.Properties); err != nil {
 			return activity.Activity{}, fmt.Errorf("activity entry %s: properties: %w", m.ID, err)
 		}
+	}
+	if err := d.Err(); err != nil {
+		return activity.Activity{}, err
 	}
 	return a, nil
 }

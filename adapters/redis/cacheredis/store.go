@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/domain/cache"
 	"github.com/statekit/statekit/ports"
 )
@@ -120,18 +121,26 @@ func (s *Store) Acquire(ctx context.Context, ref cache.Ref, token string, lockTT
 		seen = []byte{}
 	}
 	key := s.keys.entry(ref)
-	res, err := acquireScript.Run(ctx, s.rdb, []string{key, lockOf(key)}, token, lockTTL.Milliseconds(), seen).Slice()
+	res, err := acquireScript.Run(ctx, s.rdb, []string{key, lockOf(key)}, token, lockTTL.Milliseconds(), seen).Result()
 	if err != nil {
 		return nil, false, rdb.Wrap("cache acquire", err)
 	}
-	if len(res) != 2 {
-		return nil, false, fmt.Errorf("cache acquire: unexpected reply %v", res)
+	return acquireReply(res)
+}
+
+// acquireReply reads acquire.lua's {entry or false, 1 when the caller took the lock else 0}.
+func acquireReply(res any) ([]byte, bool, error) {
+	d := reply.New("cache acquire")
+	a := d.Exactly(res, 2)
+	v, found := d.OptString(a[0])
+	locked := d.Bool(a[1])
+	if err := d.Err(); err != nil {
+		return nil, false, err
 	}
-	locked, _ := res[1].(int64)
-	if v, ok := res[0].(string); ok {
+	if found {
 		return []byte(v), false, nil
 	}
-	return nil, locked == 1, nil
+	return nil, locked, nil
 }
 
 // Fill runs fill.lua (compare the lock, SET PX, DEL lock): one round trip.

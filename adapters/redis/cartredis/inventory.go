@@ -2,12 +2,13 @@ package cartredis
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/domain/cart"
 	"github.com/statekit/statekit/ports"
 )
@@ -46,22 +47,11 @@ func (inv *Inventory) Stock(ctx context.Context, sku string) (cart.Stock, error)
 
 func (inv *Inventory) stock(ctx context.Context, sku, mode string, n, price int64) (cart.Stock, error) {
 	res, err := stockScript.Run(ctx, inv.rdb, []string{inv.keys.stock(sku), inv.keys.expiries(sku)},
-		mode, n, price, nowArg(inv.clock), cart.MaxStock).Int64Slice()
+		mode, n, price, nowArg(inv.clock), cart.MaxStock).Result()
 	if err != nil {
 		return cart.Stock{}, rdb.Wrap("stock "+mode, err)
 	}
-	switch res[0] {
-	case replyOK:
-	case replyUnknown:
-		return cart.Stock{}, fmt.Errorf("%w: %s", cart.ErrUnknownSKU, sku)
-	case replyConflict:
-		return cart.Stock{}, fmt.Errorf("%w: %s has %d units reserved", cart.ErrStockConflict, sku, res[2])
-	case replyTooMuch:
-		return cart.Stock{}, fmt.Errorf("%w: %s would hold more than %d units", cart.ErrInvalid, sku, cart.MaxStock)
-	default:
-		return cart.Stock{}, fmt.Errorf("stock script: unexpected reply %d", res[0])
-	}
-	return cart.Stock{SKU: sku, OnHand: res[1], Reserved: res[2], Sold: res[3], PriceCents: res[4]}, nil
+	return stockReply(sku, res)
 }
 
 // Reserve runs reserve.lua in add mode: one round trip.
@@ -77,7 +67,7 @@ func (inv *Inventory) Hold(ctx context.Context, ref cart.Ref, sku string, qty in
 
 func (inv *Inventory) reserveOne(ctx context.Context, ref cart.Ref, sku, mode string, n int64) (cart.Reservation, int64, error) {
 	c := inv.reserveCall(ref, sku, mode, n)
-	res, err := c.script.Run(ctx, inv.rdb, c.keys, c.args...).Int64Slice()
+	res, err := c.script.Run(ctx, inv.rdb, c.keys, c.args...).Result()
 	if err != nil {
 		return cart.Reservation{}, 0, rdb.Wrap("reserve", err)
 	}
@@ -85,7 +75,9 @@ func (inv *Inventory) reserveOne(ctx context.Context, ref cart.Ref, sku, mode st
 	if err != nil {
 		return cart.Reservation{}, 0, err
 	}
-	return r, res[5], nil
+	d := reply.New("reserve")
+	before := d.Int64s(res, 6)[5]
+	return r, before, d.Err()
 }
 
 // Extend pipelines reserve.lua in fit mode, one per line: one round trip.
@@ -124,15 +116,9 @@ func (inv *Inventory) reservations(ctx context.Context, op string, skus []string
 	}
 	out := make([]cart.Reservation, len(cmds))
 	for i, cmd := range cmds {
-		res, err := cmd.Int64Slice()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		if res[0] == replyUnknown { // the SKU is gone: nothing is held
-			out[i] = cart.Reservation{SKU: skus[i]}
-			continue
-		}
-		if out[i], err = reservation(skus[i], res); err != nil {
+		if out[i], err = reservation(skus[i], cmd.Val()); errors.Is(err, cart.ErrUnknownSKU) {
+			out[i] = cart.Reservation{SKU: skus[i]} // the SKU is gone: nothing is held
+		} else if err != nil {
 			return nil, err
 		}
 	}
@@ -142,24 +128,6 @@ func (inv *Inventory) reservations(ctx context.Context, op string, skus []string
 func (inv *Inventory) reserveCall(ref cart.Ref, sku, mode string, n int64) call {
 	return call{script: reserveScript, keys: []string{inv.keys.stock(sku), inv.keys.expiries(sku)},
 		args: []any{ref.Holder(), mode, n, ms(inv.policy.ReservationTTL), nowArg(inv.clock)}}
-}
-
-// reservation reads a reserve.lua reply.
-func reservation(sku string, res []int64) (cart.Reservation, error) {
-	switch res[0] {
-	case replyOK:
-	case replyUnknown:
-		return cart.Reservation{}, fmt.Errorf("%w: %s", cart.ErrUnknownSKU, sku)
-	case replyShort:
-		return cart.Reservation{}, fmt.Errorf("%w: %s has %d units available", cart.ErrInsufficientStock, sku, max(res[4], 0))
-	default:
-		return cart.Reservation{}, fmt.Errorf("reserve script: unexpected reply %d", res[0])
-	}
-	r := cart.Reservation{SKU: sku, Quantity: res[1], PriceCents: res[3]}
-	if res[2] > 0 {
-		r.ExpiresAt = time.UnixMilli(res[2])
-	}
-	return r, nil
 }
 
 // Transfer pipelines transfer.lua, one per line: one round trip.
@@ -181,12 +149,16 @@ func (inv *Inventory) Commit(ctx context.Context, ref cart.Ref, orderID string, 
 	}
 	var short []string
 	for i, cmd := range cmds {
-		switch code := cmd.Val(); code {
-		case int64(replyOK), int64(replyBefore):
-		case int64(replyUnknown), int64(replyShort):
+		d := reply.New("commit sale")
+		switch code := d.Int64(cmd.Val()); {
+		case d.Err() != nil:
+			return nil, d.Err()
+		case code == replyOK, code == replyBefore:
+		case code == replyUnknown, code == replyShort:
 			short = append(short, lines[i].SKU)
 		default:
-			return nil, fmt.Errorf("commit sale: unexpected reply %v", code)
+			d.Fail("a commit status", code)
+			return nil, d.Err()
 		}
 	}
 	return short, nil

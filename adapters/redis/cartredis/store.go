@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/domain/cart"
 	"github.com/statekit/statekit/ports"
 )
@@ -71,14 +72,19 @@ func mustExist(ref cart.Ref) string {
 // CreateGuest runs create.lua: one round trip.
 func (s *Store) CreateGuest(ctx context.Context, id string) (cart.Cart, error) {
 	ref := cart.GuestCart(id)
-	res, err := createScript.Run(ctx, s.rdb, []string{s.keys.of(ref)}, nowArg(s.clock), ms(s.policy.GuestTTL)).Int64Slice()
+	res, err := createScript.Run(ctx, s.rdb, []string{s.keys.of(ref)}, nowArg(s.clock), ms(s.policy.GuestTTL)).Result()
 	if err != nil {
 		return cart.Cart{}, rdb.Wrap("create guest cart", err)
 	}
-	if res[0] != replyOK {
+	d := reply.New("create guest cart")
+	if code := d.Int64s(res, 1)[0]; d.Err() == nil && code != replyOK {
 		return cart.Cart{}, fmt.Errorf("create guest cart: %w: id taken", cart.ErrInvalid)
 	}
-	at := time.UnixMilli(res[1])
+	created := d.Int64s(res, 2)[1]
+	if err := d.Err(); err != nil {
+		return cart.Cart{}, err
+	}
+	at := time.UnixMilli(created)
 	return cart.Cart{Ref: ref, CreatedAt: at, UpdatedAt: at}, nil
 }
 
@@ -122,14 +128,11 @@ func (s *Store) SetQuantity(ctx context.Context, ref cart.Ref, sku string, qty i
 
 func (s *Store) change(ctx context.Context, ref cart.Ref, mode, sku string, qty, price int64) (cart.Line, error) {
 	res, err := changeScript.Run(ctx, s.rdb, []string{s.keys.of(ref)}, mode, sku, qty, price, nowArg(s.clock),
-		ms(s.policy.TTL(ref.Kind)), mustExist(ref), cart.MaxLines, cart.MaxQuantity).Int64Slice()
+		ms(s.policy.TTL(ref.Kind)), mustExist(ref), cart.MaxLines, cart.MaxQuantity).Result()
 	if err != nil {
 		return cart.Line{}, rdb.Wrap("change cart line", err)
 	}
-	if err := cartReply(res[0], ref, sku); err != nil {
-		return cart.Line{}, err
-	}
-	return cart.Line{SKU: sku, Quantity: res[1], UnitPriceCents: res[2], AddedAt: time.UnixMilli(res[3])}, nil
+	return changeReply(ref, sku, res)
 }
 
 // RemoveLine runs remove.lua for one SKU: one round trip.
@@ -148,28 +151,22 @@ func (s *Store) Clear(ctx context.Context, ref cart.Ref) ([]cart.Line, error) {
 
 func (s *Store) remove(ctx context.Context, ref cart.Ref, sku string) ([]cart.Line, error) {
 	res, err := removeScript.Run(ctx, s.rdb, []string{s.keys.of(ref)}, sku, nowArg(s.clock),
-		ms(s.policy.TTL(ref.Kind)), mustExist(ref)).Slice()
+		ms(s.policy.TTL(ref.Kind)), mustExist(ref)).Result()
 	if err != nil {
 		return nil, rdb.Wrap("remove cart lines", err)
 	}
-	if err := cartReply(res[0].(int64), ref, sku); err != nil {
-		return nil, err
-	}
-	return decodeLines(res[1:])
+	return linesReply("remove cart lines", ref, sku, res)
 }
 
 // DetachGuest runs detach.lua on the guest cart's slot: one round trip.
 func (s *Store) DetachGuest(ctx context.Context, guestID, userID string) ([]cart.Line, error) {
 	guest := cart.GuestCart(guestID)
 	res, err := detachScript.Run(ctx, s.rdb, []string{s.keys.of(guest), s.keys.detached(guestID)},
-		userID, ms(s.policy.IdempotencyWindow)).Slice()
+		userID, ms(s.policy.IdempotencyWindow)).Result()
 	if err != nil {
 		return nil, rdb.Wrap("detach guest cart", err)
 	}
-	if err := cartReply(res[0].(int64), guest, ""); err != nil {
-		return nil, err
-	}
-	return decodeLines(res[1:])
+	return linesReply("detach guest cart", guest, "", res)
 }
 
 // MergeLines runs merge.lua on the user's cart slot: one round trip.
@@ -181,21 +178,11 @@ func (s *Store) MergeLines(ctx context.Context, userID, guestID string, lines []
 	for _, l := range lines {
 		args = append(args, l.SKU, encodeLine(l))
 	}
-	res, err := mergeScript.Run(ctx, s.rdb, []string{s.keys.of(user), s.keys.marker(userID, guestID)}, args...).Slice()
+	res, err := mergeScript.Run(ctx, s.rdb, []string{s.keys.of(user), s.keys.marker(userID, guestID)}, args...).Result()
 	if err != nil {
 		return cart.MergeOutcome{}, rdb.Wrap("merge cart", err)
 	}
-	code := res[0].(int64)
-	if err := cartReply(code, user, ""); err != nil {
-		return cart.MergeOutcome{}, err
-	}
-	out := cart.MergeOutcome{Fresh: code == replyOK, LinesMerged: int(res[1].(int64)), MergedAt: time.UnixMilli(res[2].(int64))}
-	if !out.Fresh {
-		out.Published = res[3].(int64) == 1
-		return out, nil
-	}
-	out.Lines, err = decodeLines(res[3:])
-	return out, err
+	return mergeReply(user, res)
 }
 
 // CompleteMerge pipelines merge_done.lua on the user's slot and DEL of the detached guest cart: one round
@@ -222,18 +209,11 @@ func (s *Store) CompleteMerge(ctx context.Context, userID, guestID string) error
 // BeginCheckout runs checkout_begin.lua: one round trip.
 func (s *Store) BeginCheckout(ctx context.Context, ref cart.Ref, orderID string) (cart.Cart, error) {
 	res, err := checkoutBeginScript.Run(ctx, s.rdb, []string{s.keys.of(ref)}, orderID, nowArg(s.clock),
-		ms(s.policy.CheckoutLease), mustExist(ref)).Slice()
+		ms(s.policy.CheckoutLease), mustExist(ref)).Result()
 	if err != nil {
 		return cart.Cart{}, rdb.Wrap("begin checkout", err)
 	}
-	if err := cartReply(res[0].(int64), ref, ""); err != nil {
-		return cart.Cart{}, err
-	}
-	lines, err := decodeLines(res[2:])
-	if err != nil {
-		return cart.Cart{}, err
-	}
-	return cart.Cart{Ref: ref, Lines: lines, PendingOrder: res[1].(string)}, nil
+	return checkoutReply(ref, res)
 }
 
 // orderLine is how an order record stores a line.
@@ -254,39 +234,25 @@ func (s *Store) FinishCheckout(ctx context.Context, o cart.Order) (time.Time, bo
 		return time.Time{}, false, fmt.Errorf("finish checkout: %w", err)
 	}
 	res, err := checkoutFinishScript.Run(ctx, s.rdb, []string{s.keys.of(o.Cart), s.keys.order(o.Cart, o.ID)},
-		o.ID, raw, o.TotalCents(), nowArg(s.clock), ms(s.policy.OrderTTL), ms(s.policy.TTL(o.Cart.Kind))).Int64Slice()
+		o.ID, raw, o.TotalCents(), nowArg(s.clock), ms(s.policy.OrderTTL), ms(s.policy.TTL(o.Cart.Kind))).Result()
 	if err != nil {
 		return time.Time{}, false, rdb.Wrap("finish checkout", err)
 	}
-	if res[0] == replyNone {
+	d := reply.New("finish checkout")
+	if code := d.Int64s(res, 1)[0]; d.Err() == nil && code == replyNone {
 		return time.Time{}, false, fmt.Errorf("finish checkout: %w: order %s no longer holds the cart", cart.ErrCheckoutPending, o.ID)
 	}
-	return time.UnixMilli(res[1]), res[0] == replyOK, nil
+	a := d.Int64s(res, 2)
+	if err := d.Err(); err != nil {
+		return time.Time{}, false, err
+	}
+	return time.UnixMilli(a[1]), a[0] == replyOK, nil
 }
 
 // AbortCheckout runs checkout_abort.lua: one round trip.
 func (s *Store) AbortCheckout(ctx context.Context, ref cart.Ref, orderID string) error {
 	err := checkoutAbortScript.Run(ctx, s.rdb, []string{s.keys.of(ref)}, orderID).Err()
 	return rdb.Wrap("abort checkout", err)
-}
-
-// cartReply turns a cart script's error code into the domain error.
-func cartReply(code int64, ref cart.Ref, sku string) error {
-	switch code {
-	case replyOK, replyBefore:
-		return nil
-	case replyNone:
-		return fmt.Errorf("%w: %s", cart.ErrNotFound, ref)
-	case replyPending:
-		return fmt.Errorf("%w: %s", cart.ErrCheckoutPending, ref)
-	case replyNoLine:
-		return fmt.Errorf("%w: %s has no line for %s", cart.ErrLineNotFound, ref, sku)
-	case replyLimit:
-		return fmt.Errorf("%w: at most %d lines of at most %d units", cart.ErrLimit, cart.MaxLines, cart.MaxQuantity)
-	case replyEmpty:
-		return fmt.Errorf("%w: %s", cart.ErrEmpty, ref)
-	}
-	return fmt.Errorf("cart script: unexpected reply %d", code)
 }
 
 func encodeLine(l cart.Line) string {
@@ -308,25 +274,6 @@ func decodeLine(sku, v string) (cart.Line, error) {
 		n[i] = x
 	}
 	return cart.Line{SKU: sku, Quantity: n[0], UnitPriceCents: n[1], AddedAt: time.UnixMilli(n[2])}, nil
-}
-
-// decodeLines reads a flat sku, encoded line, ... reply.
-func decodeLines(flat []any) ([]cart.Line, error) {
-	if len(flat)%2 != 0 {
-		return nil, fmt.Errorf("decode lines: odd list")
-	}
-	out := make([]cart.Line, 0, len(flat)/2)
-	for i := 0; i < len(flat); i += 2 {
-		sku, _ := flat[i].(string)
-		v, _ := flat[i+1].(string)
-		l, err := decodeLine(sku, v)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	sortLines(out)
-	return out, nil
 }
 
 func millis(v string) (time.Time, error) {

@@ -6,16 +6,14 @@ package jobredis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
 )
@@ -73,19 +71,11 @@ func (s *Store) enqueueNow(ctx context.Context, queue string, specs []job.Spec) 
 	for _, sp := range specs {
 		args = appendSpec(args, sp)
 	}
-	res, err := enqueueScript.Run(ctx, s.rdb, []string{s.keys.scheduled(queue)}, args...).Slice()
+	res, err := enqueueScript.Run(ctx, s.rdb, []string{s.keys.scheduled(queue)}, args...).Result()
 	if err != nil {
 		return nil, rdb.Wrap("enqueue jobs", err)
 	}
-	if len(res) != len(specs)+1 {
-		return nil, fmt.Errorf("enqueue jobs: %d results for %d jobs", len(res)-1, len(specs))
-	}
-	out := make([]job.Enqueued, len(specs))
-	for i, sp := range specs {
-		r, _ := res[i+1].([]any)
-		out[i] = enqueued(queue, sp, r)
-	}
-	return out, nil
+	return enqueueReply(queue, specs, res)
 }
 
 // EnqueuePeriodic runs enqueue_periodic.lua: one round trip (plus one SADD the first time this store meets
@@ -99,14 +89,11 @@ func (s *Store) EnqueuePeriodic(ctx context.Context, sp job.Spec) (job.Enqueued,
 	}
 	sp.RunAt, sp.Delay = sp.Tick, 0
 	args := appendSpec([]any{s.keys.base(sp.Queue), s.now()}, sp)
-	res, err := enqueuePeriodicScript.Run(ctx, s.rdb, []string{s.keys.cron(sp.Queue, sp.Periodic)}, args...).Slice()
+	res, err := enqueuePeriodicScript.Run(ctx, s.rdb, []string{s.keys.cron(sp.Queue, sp.Periodic)}, args...).Result()
 	if err != nil {
 		return job.Enqueued{}, false, rdb.Wrap("enqueue periodic job", err)
 	}
-	if ok, _ := res[1].(int64); ok == 0 {
-		return job.Enqueued{}, false, nil
-	}
-	return enqueued(sp.Queue, sp, res[1:]), true, nil
+	return periodicReply(sp, res)
 }
 
 func appendSpec(args []any, sp job.Spec) []any {
@@ -119,19 +106,6 @@ func appendSpec(args []any, sp job.Spec) []any {
 	}
 	return append(args, sp.ID, sp.Type, string(sp.Payload), sp.Priority, sp.MaxRetries, sp.Timeout.Milliseconds(),
 		sp.Delay.Milliseconds(), runAt, sp.UniqueKey, sp.UniqueTTL.Milliseconds(), sp.Periodic, tick, sp.CorrelationID)
-}
-
-// enqueued reads one {1, state, due} or {0, existing id} reply of the enqueue scripts.
-func enqueued(queue string, sp job.Spec, r []any) job.Enqueued {
-	if len(r) >= 2 {
-		if ok, _ := r[0].(int64); ok == 0 {
-			existing, _ := r[1].(string)
-			return job.Enqueued{Queue: queue, Err: &job.DuplicateError{UniqueKey: sp.UniqueKey, ExistingID: existing, Queue: queue}}
-		}
-		state, _ := r[1].(string)
-		return job.Enqueued{ID: sp.ID, Queue: queue, State: job.State(state)}
-	}
-	return job.Enqueued{ID: sp.ID, Queue: queue, State: job.StatePending}
 }
 
 // register adds queue to the registry the first time this store meets it: one SADD.
@@ -178,16 +152,20 @@ func (s *Store) Queues(ctx context.Context) ([]string, error) {
 
 // Stats runs stats.lua: one round trip.
 func (s *Store) Stats(ctx context.Context, queue string) (job.QueueStats, error) {
-	res, err := statsScript.Run(ctx, s.rdb, []string{s.keys.stats(queue)}, s.keys.base(queue), s.now()).Int64Slice()
+	res, err := statsScript.Run(ctx, s.rdb, []string{s.keys.stats(queue)}, s.keys.base(queue), s.now()).Result()
 	if err != nil {
 		return job.QueueStats{}, rdb.Wrap("queue stats", err)
 	}
-	if len(res) != 11 {
-		return job.QueueStats{}, fmt.Errorf("queue stats: unexpected reply %v", res)
-	}
+	return statsReply(queue, res)
+}
+
+// statsReply reads stats.lua's eleven counts.
+func statsReply(queue string, v any) (job.QueueStats, error) {
+	d := reply.New("queue stats")
+	res := d.Int64s(d.Exactly(v, 11), 11)
 	return job.QueueStats{Queue: queue, Paused: res[0] == 1, Pending: res[1], Scheduled: res[2], Active: res[3],
 		Retry: res[4], Dead: res[5], Completed: res[6], Processed: res[7], Failed: res[8],
-		ProcessedLastMinute: res[9], FailedLastMinute: res[10]}, nil
+		ProcessedLastMinute: res[9], FailedLastMinute: res[10]}, d.Err()
 }
 
 // List runs list.lua: one round trip.
@@ -199,38 +177,23 @@ func (s *Store) List(ctx context.Context, queue string, state job.State, offset,
 		return nil, 0, fmt.Errorf("%w: offset and limit must not be negative", job.ErrInvalid)
 	}
 	res, err := listScript.Run(ctx, s.rdb, []string{s.keys.active(queue)},
-		s.keys.base(queue), string(state), offset, limit).Slice()
+		s.keys.base(queue), string(state), offset, limit).Result()
 	if err != nil {
 		return nil, 0, rdb.Wrap("list jobs", err)
 	}
-	total, _ := res[0].(int64)
-	out := make([]job.Job, 0, len(res)-1)
-	for _, item := range res[1:] {
-		row, _ := item.([]any)
-		if len(row) < 2 {
-			return nil, 0, fmt.Errorf("list jobs: unexpected reply %v", item)
-		}
-		id, _ := row[0].(string)
-		j, err := decode(queue, id, row[1], row[2:])
-		if err != nil {
-			if errors.Is(err, job.ErrNotFound) {
-				continue // removed between the index read and the hash read cannot happen in one script; stay safe
-			}
-			return nil, 0, err
-		}
-		out = append(out, j)
-	}
-	return out, total, nil
+	return listReply(queue, res)
 }
 
 // Get runs get.lua: one round trip.
 func (s *Store) Get(ctx context.Context, queue, id string) (job.Job, error) {
 	res, err := getScript.Run(ctx, s.rdb, []string{s.keys.job(queue, id), s.keys.active(queue)},
-		s.keys.base(queue), id).Slice()
+		s.keys.base(queue), id).Result()
 	if err != nil {
 		return job.Job{}, rdb.Wrap("get job", err)
 	}
-	return decode(queue, id, res[0], res[1:])
+	d := reply.New("get job")
+	a := d.Array(res, 1)
+	return decode(&d, queue, id, a[0], a[1:])
 }
 
 // RunNow runs run_now.lua: one round trip.
@@ -302,85 +265,18 @@ func (s *Store) Trim(ctx context.Context, queue string, r job.Retention) (int64,
 	for {
 		res, err := trimScript.Run(ctx, s.rdb, []string{s.keys.done(queue), s.keys.dead(queue)},
 			s.keys.base(queue), s.now(), r.Completed.Milliseconds(), r.CompletedMax,
-			r.Dead.Milliseconds(), r.DeadMax, trimBudget).Int64Slice()
+			r.Dead.Milliseconds(), r.DeadMax, trimBudget).Result()
 		if err != nil {
 			return total, rdb.Wrap("trim jobs", err)
 		}
-		total += res[0]
-		if res[1] == 0 {
+		d := reply.New("trim jobs")
+		a := d.Int64s(d.Exactly(res, 2), 2)
+		if err := d.Err(); err != nil {
+			return total, err
+		}
+		total += a[0]
+		if a[1] == 0 {
 			return total, nil
 		}
 	}
-}
-
-// decode turns a job hash (flat field/value list) and its lease score into a Job.
-func decode(queue, id string, lease any, flat []any) (job.Job, error) {
-	if len(flat) == 0 {
-		return job.Job{}, job.ErrNotFound
-	}
-	if len(flat)%2 != 0 {
-		return job.Job{}, fmt.Errorf("decode job: odd field list")
-	}
-	j := job.Job{ID: id, Queue: queue}
-	var errs []error
-	num := func(v string) int64 {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return n
-	}
-	ms := func(v string) time.Time { return time.UnixMilli(num(v)) }
-	for i := 0; i < len(flat); i += 2 {
-		name, _ := flat[i].(string)
-		v, _ := flat[i+1].(string)
-		switch name {
-		case "t":
-			j.Type = v
-		case "p":
-			j.Payload = []byte(v)
-		case "pr":
-			j.Priority = int(num(v))
-		case "s":
-			j.State = job.State(v)
-		case "a":
-			j.Attempts = int(num(v))
-		case "mr":
-			j.MaxRetries = int(num(v))
-		case "to":
-			j.Timeout = time.Duration(num(v)) * time.Millisecond
-		case "u":
-			j.UniqueKey = v
-		case "c":
-			j.CreatedAt = ms(v)
-		case "due":
-			j.RunAt = ms(v)
-		case "st":
-			j.StartedAt = ms(v)
-		case "f":
-			j.FinishedAt = ms(v)
-		case "e":
-			j.LastError = v
-		case "r":
-			j.Result = []byte(v)
-		case "w":
-			j.Worker = v
-		case "pn":
-			j.Periodic = v
-		case "pt":
-			j.Tick = ms(v)
-		case "cid":
-			j.CorrelationID = v
-		}
-	}
-	if l, ok := lease.(string); ok && j.State == job.StateActive {
-		j.LeaseExpiresAt = ms(l)
-	}
-	if j.State != job.StateScheduled && j.State != job.StateRetry {
-		j.RunAt = time.Time{}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return job.Job{}, fmt.Errorf("decode job %s: %w", id, err)
-	}
-	return j, nil
 }

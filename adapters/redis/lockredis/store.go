@@ -17,6 +17,7 @@ import (
 
 	"github.com/statekit/statekit/adapters/redis/adaptive"
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/adapters/redis/wakeup"
 	"github.com/statekit/statekit/domain/lock"
 	"github.com/statekit/statekit/ports"
@@ -162,7 +163,7 @@ func (s *Store) Acquire(ctx context.Context, req lock.Request) (lock.Attempt, er
 			req.Token, modeArg(req.Mode), req.TTL.Milliseconds(), queue, s.cfg.WaiterLease.Milliseconds(),
 			s.hub.Channel(), s.keep(req.TTL), s.now()).Int64Slice()
 		if err == nil && len(res) != 1+len(g) && !(len(res) == 3 && res[0] == 0) {
-			err = fmt.Errorf("unexpected reply %v", res)
+			err = fmt.Errorf("%w: %v", reply.ErrBadReply, res)
 		}
 		if err != nil {
 			s.rollback(ctx, req, groups[:gi])
@@ -241,21 +242,22 @@ func (s *Store) handOver(names []string, g []int, res any) (int, error) {
 	if n, ok := res.(int64); ok {
 		return int(n), nil
 	}
-	vals, _ := res.([]any)
-	if len(vals) == 0 || (len(vals)-1)%3 != 0 {
-		return 0, fmt.Errorf("unexpected reply %v", res)
+	d := reply.New("release lock")
+	vals := d.Array(res, 1)
+	n := d.Int(vals[0])
+	if (len(vals)-1)%3 != 0 {
+		d.Fail("a count and (index, waiter, fence) triples", res)
 	}
-	for i := 1; i < len(vals); i += 3 {
-		idx, _ := vals[i].(int64)
-		waiter, _ := vals[i+1].(string)
-		fence, _ := vals[i+2].(int64)
-		if idx < 1 || int(idx) > len(g) || waiter == "" || fence < 1 {
-			return 0, fmt.Errorf("unexpected hand-over %v", vals[i:i+3])
+	for i := 1; i+2 < len(vals) && d.Err() == nil; i += 3 {
+		idx, waiter, fence := d.Int(vals[i]), d.String(vals[i+1]), d.Int64(vals[i+2])
+		if d.Err() == nil && (idx < 1 || idx > len(g) || waiter == "" || fence < 1) {
+			d.Fail("a hand-over to a waiter of one of the names", vals[i:i+3])
 		}
-		s.hub.Deliver(waiter, lock.Wake{Granted: true, Fence: fence, Name: names[g[idx-1]]})
+		if d.Err() == nil {
+			s.hub.Deliver(waiter, lock.Wake{Granted: true, Fence: fence, Name: names[g[idx-1]]})
+		}
 	}
-	n, _ := vals[0].(int64)
-	return int(n), nil
+	return n, d.Err()
 }
 
 // Leave runs leave.lua: one round trip.
@@ -272,30 +274,32 @@ func (s *Store) Notify(ctx context.Context, token string) (<-chan lock.Wake, fun
 
 // Inspect runs inspect.lua (read-only): one round trip.
 func (s *Store) Inspect(ctx context.Context, name string) (lock.State, error) {
-	res, err := s.run.Run(ctx, inspectScript, s.keys.lockKeys(nil, name), s.now()).Slice()
+	res, err := s.run.Run(ctx, inspectScript, s.keys.lockKeys(nil, name), s.now()).Result()
 	if err != nil {
 		return lock.State{}, rdb.Wrap("inspect lock", err)
 	}
-	if len(res) != 5 {
-		return lock.State{}, fmt.Errorf("inspect lock: unexpected reply %v", res)
-	}
+	return inspectReply(name, res)
+}
+
+// inspectReply reads inspect.lua's {mode (x, s or ”), holders, ttl ms, fence, waiters}.
+func inspectReply(name string, res any) (lock.State, error) {
+	d := reply.New("inspect lock")
+	a := d.Exactly(res, 5)
 	st := lock.State{Name: name}
-	switch res[0] {
+	switch d.String(a[0]) {
 	case "x":
 		st.Held, st.Mode = true, lock.Exclusive
 	case "s":
 		st.Held, st.Mode = true, lock.Shared
 	}
-	st.Holders = int(asInt(res[1]))
-	st.TTL = time.Duration(asInt(res[2])) * time.Millisecond
-	st.Fence = asInt(res[3])
-	st.Waiters = int(asInt(res[4]))
+	st.Holders = d.Int(a[1])
+	st.TTL = time.Duration(d.Int64(a[2])) * time.Millisecond
+	st.Fence = d.Int64(a[3])
+	st.Waiters = d.Int(a[4])
+	if err := d.Err(); err != nil {
+		return lock.State{}, err
+	}
 	return st, nil
-}
-
-func asInt(v any) int64 {
-	n, _ := v.(int64)
-	return n
 }
 
 // Set runs fenced_set.lua: one round trip.
@@ -305,7 +309,7 @@ func (s *Store) Set(ctx context.Context, key, value string, fence int64, ttl tim
 		return rdb.Wrap("fenced write", err)
 	}
 	if len(res) != 2 {
-		return fmt.Errorf("fenced write: unexpected reply %v", res)
+		return fmt.Errorf("fenced write: %w: %v", reply.ErrBadReply, res)
 	}
 	if res[0] == 0 {
 		return lock.CheckFence(res[1], fence)
@@ -319,11 +323,15 @@ func (s *Store) Get(ctx context.Context, key string) (string, int64, bool, error
 	if err != nil {
 		return "", 0, false, rdb.Wrap("fenced read", err)
 	}
-	v, ok := vals[0].(string)
+	d := reply.New("fenced read")
+	a := d.Exactly(vals, 2)
+	v, ok := d.OptString(a[0])
 	if !ok {
-		return "", 0, false, nil
+		return "", 0, false, d.Err()
 	}
-	f, _ := vals[1].(string)
-	fence, _ := strconv.ParseInt(f, 10, 64)
+	fence := d.Number(a[1])
+	if err := d.Err(); err != nil {
+		return "", 0, false, err
+	}
 	return v, fence, true, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/statekit/statekit/adapters/redis/adaptive"
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/domain/ratelimit"
 	"github.com/statekit/statekit/ports"
 )
@@ -182,23 +183,20 @@ func (s *Store) run(ctx context.Context, p ratelimit.Policy, subject string, cos
 
 // parse reads run.lua's reply: {allowed, then per tier: allowed, remaining, reset_after, retry_after}.
 func parse(p ratelimit.Policy, val any) (ratelimit.Result, error) {
-	arr, ok := val.([]any)
-	if !ok || len(arr) != 1+4*len(p.Tiers) {
-		return ratelimit.Result{}, fmt.Errorf("rate limit %s: unexpected reply %v", p.Name, val)
-	}
+	d := reply.New("rate limit")
+	arr := d.Exactly(val, 1+4*len(p.Tiers))
 	tiers := make([]ratelimit.TierResult, len(p.Tiers))
 	for i := range tiers {
 		var n [4]int64
 		for j := range n {
-			v, ok := arr[1+4*i+j].(int64)
-			if !ok {
-				return ratelimit.Result{}, fmt.Errorf("rate limit %s: unexpected reply %v", p.Name, val)
-			}
-			n[j] = v
+			n[j] = d.Int64(arr[1+4*i+j])
 		}
 		tiers[i] = ratelimit.TierResult{Limit: p.Tiers[i], Allowed: n[0] == 1, Remaining: max(n[1], 0),
 			ResetAfter: time.Duration(max(n[2], 0)) * time.Microsecond,
 			RetryAfter: time.Duration(max(n[3], 0)) * time.Microsecond}
+	}
+	if err := d.Err(); err != nil {
+		return ratelimit.Result{}, fmt.Errorf("policy %s: %w", p.Name, err)
 	}
 	return ratelimit.Summarize(tiers), nil
 }

@@ -3,6 +3,7 @@ package rdb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/ports"
 )
 
@@ -61,6 +63,10 @@ func TestWrapClassifiesFailures(t *testing.T) {
 	}
 	if err := Wrap("get", redis.Nil); errors.Is(err, ports.ErrUnavailable) {
 		t.Errorf("redis.Nil is a reply, not unavailability: %v", err)
+	}
+	bad := fmt.Errorf("stats: %w: want an integer", reply.ErrBadReply)
+	if err := Wrap("stats", bad); errors.Is(err, ports.ErrUnavailable) || !errors.Is(err, reply.ErrBadReply) {
+		t.Errorf("a reply of the wrong shape is not unavailability: %v", err)
 	}
 	if Wrap("x", nil) != nil {
 		t.Error("Wrap(nil) != nil")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/statekit/statekit/adapters/redis/adaptive"
 	"github.com/statekit/statekit/adapters/redis/rdb"
+	"github.com/statekit/statekit/adapters/redis/reply"
 	"github.com/statekit/statekit/adapters/redis/wakeup"
 	"github.com/statekit/statekit/domain/semaphore"
 	"github.com/statekit/statekit/ports"
@@ -100,8 +101,8 @@ func (s *Store) Acquire(ctx context.Context, req semaphore.Request) (semaphore.A
 	if err != nil {
 		return semaphore.Attempt{}, rdb.Wrap("acquire permit", err)
 	}
-	if len(res) == 0 {
-		return semaphore.Attempt{}, fmt.Errorf("acquire permit: empty reply")
+	if len(res) == 0 || (res[0] != 1 && res[0] != -1 && len(res) < 2) {
+		return semaphore.Attempt{}, fmt.Errorf("acquire permit: %w: %v", reply.ErrBadReply, res)
 	}
 	switch res[0] {
 	case 1:
@@ -154,18 +155,17 @@ func (s *Store) handOver(res any) (int64, error) {
 	if n, ok := res.(int64); ok {
 		return n, nil
 	}
-	vals, _ := res.([]any)
-	if len(vals) < 2 {
-		return 0, fmt.Errorf("unexpected reply %v", res)
+	d := reply.New("release permit")
+	vals := d.Array(res, 2)
+	n := d.Int64(vals[0])
+	waiters := d.Strings(vals[1:])
+	if err := d.Err(); err != nil {
+		return 0, err
 	}
-	n, ok := vals[0].(int64)
-	if !ok {
-		return 0, fmt.Errorf("unexpected reply %v", res)
-	}
-	for _, v := range vals[1:] {
-		waiter, _ := v.(string)
+	for _, waiter := range waiters {
 		if waiter == "" {
-			return 0, fmt.Errorf("unexpected hand-over %v", v)
+			d.Fail("a waiter's id", waiter)
+			return 0, d.Err()
 		}
 		s.hub.Deliver(waiter, semaphore.Wake{Granted: true})
 	}
@@ -206,7 +206,7 @@ func (s *Store) Stats(ctx context.Context, pool string) (semaphore.Stats, error)
 
 func stats(pool string, res []int64) (semaphore.Stats, error) {
 	if len(res) != 4 {
-		return semaphore.Stats{}, fmt.Errorf("semaphore stats: unexpected reply %v", res)
+		return semaphore.Stats{}, fmt.Errorf("semaphore stats: %w: %v", reply.ErrBadReply, res)
 	}
 	return semaphore.Stats{Pool: pool, Capacity: int(res[0]), Used: int(res[1]), Holders: int(res[2]), Waiters: int(res[3])}, nil
 }

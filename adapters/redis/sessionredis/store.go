@@ -5,10 +5,7 @@ package sessionredis
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -50,16 +47,14 @@ func (s *Store) Create(ctx context.Context, tok session.Token, in session.NewSes
 	res, err := createScript.Run(ctx, s.rdb,
 		[]string{s.keys.session(shard, id), s.keys.user(shard, in.UserID)},
 		id, in.UserID, in.IP, device, p.IdleTimeout.Milliseconds(), p.AbsoluteLifetime.Milliseconds(),
-		p.MaxPerUser, s.keys.sessionPrefix(shard), s.now()).Slice()
+		p.MaxPerUser, s.keys.sessionPrefix(shard), s.now()).Result()
 	if err != nil {
 		return session.Session{}, nil, rdb.Wrap("create session", err)
 	}
-	if len(res) != 3 {
-		return session.Session{}, nil, fmt.Errorf("create session: unexpected reply %v", res)
+	now, ended, err := createReply(in.UserID, res)
+	if err != nil {
+		return session.Session{}, nil, err
 	}
-	now := time.UnixMilli(res[0].(int64))
-	ended := endedList(in.UserID, res[1], session.EndExpired)
-	ended = append(ended, endedList(in.UserID, res[2], session.EndEvicted)...)
 	return session.Session{
 		ID: id, UserID: in.UserID, IP: in.IP, Device: in.Device, Data: map[string]string{},
 		CreatedAt: now, LastActivity: now,
@@ -83,18 +78,11 @@ func (s *Store) read(ctx context.Context, shard, id, userID string, idle time.Du
 		flag = "1"
 	}
 	res, err := touchScript.Run(ctx, s.rdb, []string{s.keys.session(shard, id)},
-		s.now(), idle.Milliseconds(), flag, userID, s.keys.userPrefix(shard), id).Slice()
+		s.now(), idle.Milliseconds(), flag, userID, s.keys.userPrefix(shard), id).Result()
 	if err != nil {
 		return session.Session{}, rdb.Wrap("read session", err)
 	}
-	switch code := res[0].(int64); code {
-	case 0:
-		return session.Session{}, session.ErrNotFound
-	case 1:
-		return session.Session{ID: id, UserID: res[1].(string)}, session.ErrExpired
-	default:
-		return decode(id, res[1:])
-	}
+	return readReply(id, res)
 }
 
 // List runs list.lua: one round trip.
@@ -103,20 +91,7 @@ func (s *Store) List(ctx context.Context, userID string) ([]session.Session, []s
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]session.Session, 0, len(res)-1)
-	for _, item := range res[1:] {
-		pair, ok := item.([]any)
-		if !ok || len(pair) != 2 {
-			return nil, nil, fmt.Errorf("list sessions: unexpected reply %v", item)
-		}
-		fields, _ := pair[1].([]any)
-		sess, err := decode(pair[0].(string), fields)
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, sess)
-	}
-	return out, endedList(userID, res[0], session.EndExpired), nil
+	return listReply(userID, res)
 }
 
 // Count runs list.lua in count mode: one round trip.
@@ -125,18 +100,17 @@ func (s *Store) Count(ctx context.Context, userID string) (int, []session.Ended,
 	if err != nil {
 		return 0, nil, err
 	}
-	n, _ := res[1].(int64)
-	return int(n), endedList(userID, res[0], session.EndExpired), nil
+	return countReply(userID, res)
 }
 
-func (s *Store) list(ctx context.Context, userID string, full bool) ([]any, error) {
+func (s *Store) list(ctx context.Context, userID string, full bool) (any, error) {
 	mode := "0"
 	if full {
 		mode = "1"
 	}
 	shard := session.Shard(userID)
 	res, err := listScript.Run(ctx, s.rdb, []string{s.keys.user(shard, userID)},
-		s.now(), s.keys.sessionPrefix(shard), mode).Slice()
+		s.now(), s.keys.sessionPrefix(shard), mode).Result()
 	if err != nil {
 		return nil, rdb.Wrap("list sessions", err)
 	}
@@ -180,14 +154,11 @@ func (s *Store) Update(ctx context.Context, userID, id string, fields map[string
 			args = append(args, name, "s", *v)
 		}
 	}
-	res, err := updateScript.Run(ctx, s.rdb, []string{s.keys.session(shard, id)}, args...).Slice()
+	res, err := updateScript.Run(ctx, s.rdb, []string{s.keys.session(shard, id)}, args...).Result()
 	if err != nil {
 		return session.Session{}, rdb.Wrap("update session", err)
 	}
-	if res[0].(int64) == 0 {
-		return session.Session{}, session.ErrNotFound
-	}
-	return decode(id, res[1:])
+	return foundReply("update session", id, res)
 }
 
 // Rotate runs rotate.lua: one round trip. newTok must have been drawn for the same user.
@@ -199,67 +170,9 @@ func (s *Store) Rotate(ctx context.Context, userID, id string, newTok session.To
 	newID := newTok.ID()
 	res, err := rotateScript.Run(ctx, s.rdb,
 		[]string{s.keys.session(shard, id), s.keys.session(shard, newID), s.keys.user(shard, userID)},
-		userID, id, newID, s.now()).Slice()
+		userID, id, newID, s.now()).Result()
 	if err != nil {
 		return session.Session{}, rdb.Wrap("rotate session", err)
 	}
-	if res[0].(int64) == 0 {
-		return session.Session{}, session.ErrNotFound
-	}
-	return decode(newID, res[1:])
-}
-
-// decode turns a session hash (flat field/value list) into a Session.
-func decode(id string, flat []any) (session.Session, error) {
-	if len(flat)%2 != 0 {
-		return session.Session{}, fmt.Errorf("decode session: odd field list")
-	}
-	sess := session.Session{ID: id, Data: map[string]string{}}
-	var err error
-	for i := 0; i < len(flat); i += 2 {
-		name, _ := flat[i].(string)
-		value, _ := flat[i+1].(string)
-		switch {
-		case name == "uid":
-			sess.UserID = value
-		case name == "ip":
-			sess.IP = value
-		case name == "dev":
-			err = errors.Join(err, json.Unmarshal([]byte(value), &sess.Device))
-		case name == "c":
-			sess.CreatedAt, err = millis(value, err)
-		case name == "la":
-			sess.LastActivity, err = millis(value, err)
-		case name == "ie":
-			sess.IdleExpiresAt, err = millis(value, err)
-		case name == "ae":
-			sess.AbsExpiresAt, err = millis(value, err)
-		case name == "n":
-			n, perr := strconv.ParseInt(value, 10, 64)
-			sess.ActivityCount, err = n, errors.Join(err, perr)
-		case strings.HasPrefix(name, "x:"):
-			sess.Data[name[2:]] = value
-		}
-	}
-	if err != nil {
-		return session.Session{}, fmt.Errorf("decode session: %w", err)
-	}
-	if sess.UserID == "" {
-		return session.Session{}, session.ErrNotFound
-	}
-	return sess, nil
-}
-
-func millis(v string, prev error) (time.Time, error) {
-	n, err := strconv.ParseInt(v, 10, 64)
-	return time.UnixMilli(n), errors.Join(prev, err)
-}
-
-func endedList(userID string, ids any, reason session.EndReason) []session.Ended {
-	list, _ := ids.([]any)
-	out := make([]session.Ended, 0, len(list))
-	for _, id := range list {
-		out = append(out, session.Ended{SessionID: id.(string), UserID: userID, Reason: reason})
-	}
-	return out
+	return foundReply("rotate session", newID, res)
 }
