@@ -13,7 +13,7 @@ import (
 //go:embed lua/*.lua
 var luaFS embed.FS
 
-var luaFiles = luascript.New(luaFS, "lua")
+var luaFiles = luascript.New(luaFS, "lua").With(luascript.NowMs)
 
 // script builds a script: the named prelude followed by the named file.
 func script(prelude, name string) *redis.Script { return luaFiles.WithPrelude(prelude, name) }

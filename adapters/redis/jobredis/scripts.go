@@ -11,7 +11,7 @@ import (
 //go:embed lua/*.lua
 var luaFS embed.FS
 
-var luaFiles = luascript.New(luaFS, "lua")
+var luaFiles = luascript.New(luaFS, "lua").With(luascript.NowMs)
 
 // script builds a job script: the shared prelude followed by the named file.
 func script(name string) *redis.Script { return luaFiles.WithPrelude("prelude", name) }

@@ -11,7 +11,7 @@ import (
 //go:embed lua/*.lua
 var luaFS embed.FS
 
-var luaFiles = luascript.New(luaFS, "lua")
+var luaFiles = luascript.New(luaFS, "lua").With(luascript.Num)
 
 // script builds a lock script: the shared prelude followed by the named file, or put at its @prelude mark
 // when the file first runs a self-contained fast path. fenced_set stands alone.

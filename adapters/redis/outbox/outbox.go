@@ -39,10 +39,11 @@ var luaFiles = luascript.New(luaFS, "lua")
 // outbox_emit); Script puts it in place for a module built with luascript.
 var Lua = luaFiles.Read("outbox")
 
-// Script is a module's script with the outbox helpers: Lua, then the module's prelude file, then the named
-// file (or the two preludes at the file's luascript.Mark line).
+// Script is a module's script with the outbox helpers: Lua, then the module's prelude (with the shared
+// helpers its Files take, luascript.Files.Prelude), then the named file (or the preludes at the file's
+// luascript.Mark line).
 func Script(files luascript.Files, prelude, name string) *redis.Script {
-	return redis.NewScript(luascript.Join(Lua+"\n"+files.Read(prelude), files.Read(name)))
+	return redis.NewScript(luascript.Join(Lua+"\n"+files.Prelude(prelude), files.Read(name)))
 }
 
 // Outbox names the outbox streams, builds the ARGV that carries events into a script, and takes the kicks

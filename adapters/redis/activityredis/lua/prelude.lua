@@ -1,15 +1,7 @@
--- Shared by every activity script (prepended when the script is built).
--- now_ms(arg): the simulated clock of a test when arg > 0, otherwise Redis server time in milliseconds.
+-- Shared by every activity script (prepended when the script is built, after the shared now_ms).
 -- next_id(stream, arg, now): the id to XADD with. With server time it is '*'; with a simulated clock it is
 -- '<now>-*', unless the stream already holds an entry at or after now (then '*', which Redis keeps
 -- increasing), so ids always grow.
-local function now_ms(arg)
-  local n = tonumber(arg)
-  if n and n > 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 local function next_id(stream, arg, now)
   local n = tonumber(arg)
   if not n or n <= 0 then return '*' end

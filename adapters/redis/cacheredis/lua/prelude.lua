@@ -1,6 +1,2 @@
--- prelude.lua: shared by every cache script.
--- now_ms(): the server clock (Redis TIME) in milliseconds.
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+-- prelude.lua: shared by every cache script (prepended when the script is built, after the shared now_ms,
+-- which the cache scripts call without an argument: Redis TIME in milliseconds). It has nothing of its own.

@@ -1,14 +1,6 @@
--- Shared by every cart script (prepended when the script is built).
+-- Shared by every cart script (prepended when the script is built, after the shared now_ms).
 -- A cart is a hash: v format version, c created ms, m last change ms, l:<sku> one line encoded as
 -- "<quantity>,<unit price cents>,<added ms>", and while a checkout holds it co (order id) and cu (lease end ms).
--- now_ms(arg): the simulated clock of a test when arg > 0, otherwise Redis server time in milliseconds.
-local function now_ms(arg)
-  local n = tonumber(arg)
-  if n and n > 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 -- decode(v): quantity, unit price and added ms of an encoded line.
 local function decode(v)
   local q, p, a = string.match(v, '^(%d+),(%d+),(%d+)$')

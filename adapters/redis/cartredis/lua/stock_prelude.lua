@@ -1,16 +1,8 @@
--- Shared by every inventory script (prepended when the script is built).
+-- Shared by every inventory script (prepended when the script is built, after the shared now_ms).
 -- A SKU's stock is a hash: v format version, stock units on hand, reserved units held by live
 -- reservations, sold units, price unit price cents, r:<holder> the units one cart holds. Beside it, in the
 -- same slot, a sorted set of reservation expiries (holder -> expiry ms) and a sorted set of the orders that
 -- took units (order id -> ms), which makes each checkout step happen once.
--- now_ms(arg): the simulated clock of a test when arg > 0, otherwise Redis server time in milliseconds.
-local function now_ms(arg)
-  local n = tonumber(arg)
-  if n and n > 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 -- purge(stock, expiries, now): gives the units of expired reservations back (at most 1000 per call;
 -- any left over stay counted as reserved until the next call, which can only understate what is
 -- available). Every script that reads or changes stock calls it first: reservations return their units by

@@ -1,16 +1,8 @@
--- Shared by every job script (prepended when the script is built).
+-- Shared by every job script (prepended when the script is built, after the shared now_ms).
 -- Every script takes ARGV[1] = B, the key base of its queue ("<prefix>:job:{<queue>}:"), and builds the
 -- queue's keys from it; all of them carry the queue's hash tag, so they share the slot of KEYS[1].
 local B = ARGV[1]
 local MAXP = 9
-
--- now_ms(arg): the simulated clock of a test when arg > 0, otherwise Redis server time in milliseconds.
-local function now_ms(arg)
-  local n = tonumber(arg)
-  if n and n > 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
 
 local function jkey(id) return B .. 'j:' .. id end
 local function rkey(p) return B .. 'ready:' .. p end

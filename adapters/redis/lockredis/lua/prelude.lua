@@ -1,4 +1,4 @@
--- Shared by every lock script (prepended when the script is built).
+-- Shared by every lock script (prepended when the script is built, after the shared num).
 --
 -- A lock name N owns five keys, all with the hash tag {N}, passed in KEYS in this order for each name:
 --   x  <prefix>:lock:{N}     string: the exclusive holder's token; PX = its lease
@@ -25,11 +25,6 @@ local function clock(arg)
   local t = redis.call('TIME')
   local us = tonumber(t[1]) * 1000000 + tonumber(t[2])
   return math.floor(us / 1000), us
-end
-
--- num(n): an integer as a decimal string (Lua's own tostring would print large ones in exponent form).
-local function num(n)
-  return string.format('%.0f', n)
 end
 
 -- next_fence(k, now_us, keep): issue a fence: one more than the last (INCR, which leaves the key's expiry

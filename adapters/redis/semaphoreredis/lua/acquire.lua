@@ -6,7 +6,7 @@
 -- Returns {1} when the id holds the permits (now or from an earlier hand-over), {0, ms until the first
 -- holder's lease ends} when not, {-1} when the pool has no capacity, {-2, capacity} when weight exceeds it.
 local id, weight, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local now = clock(ARGV[8])
+local now = now_ms(ARGV[8])
 if tonumber(ARGV[4]) > 0 then redis.call('HSETNX', k.p, 'cap', ARGV[4]) end
 local cap = tonumber(redis.call('HGET', k.p, 'cap') or '0')
 if cap == 0 then return {-1} end

@@ -3,7 +3,7 @@
 -- KEYS     the five keys of the pool (see the prelude)
 -- ARGV[1]  capacity   ARGV[2] now ms (0: Redis TIME)
 -- Returns {capacity, used, holders, live waiters}.
-local now = clock(ARGV[2])
+local now = now_ms(ARGV[2])
 redis.call('HSET', k.p, 'cap', ARGV[1])
 prune(now)
 if redis.call('EXISTS', k.q) == 1 then settle(now, nil) end

@@ -3,7 +3,7 @@
 -- KEYS     the five keys of the pool (see the prelude)
 -- ARGV[1]  now ms (0: Redis TIME)
 -- Returns 1 when the pool existed, else 0.
-local now = clock(ARGV[1])
+local now = now_ms(ARGV[1])
 local existed = redis.call('EXISTS', k.p)
 for _, id in ipairs(redis.call('LRANGE', k.q, 0, -1)) do
   local v = redis.call('HGET', k.w, id)

@@ -2,7 +2,7 @@
 -- KEYS     the five keys of the pool (see the prelude)
 -- ARGV[1]  permit id   ARGV[2] now ms (0: Redis TIME)
 -- Returns 1 when the waiter held permits (now released), else 0.
-local now = clock(ARGV[2])
+local now = now_ms(ARGV[2])
 redis.call('LREM', k.q, 0, ARGV[1])
 redis.call('HDEL', k.w, ARGV[1])
 prune(now)

@@ -1,4 +1,4 @@
--- Shared by every semaphore script (prepended when the script is built).
+-- Shared by every semaphore script (prepended when the script is built, after the shared now_ms and num).
 --
 -- A pool P owns five keys, all with the hash tag {P}, passed as KEYS[1..5]:
 --   p  <prefix>:sem:{P}      hash: cap (capacity), used (permits held by the holders in h)
@@ -10,19 +10,6 @@
 -- when their lease ends; q and w carry a PEXPIRE, so a queue of dead waiters vanishes.
 
 local k = {p = KEYS[1], h = KEYS[2], n = KEYS[3], q = KEYS[4], w = KEYS[5]}
-
--- clock(arg): now in ms: a test's simulated clock when arg > 0, otherwise Redis TIME.
-local function clock(arg)
-  local n = tonumber(arg)
-  if n and n > 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
--- num(n): an integer as a decimal string (Lua's own tostring would print large ones in exponent form).
-local function num(n)
-  return string.format('%.0f', n)
-end
 
 local function used()
   return tonumber(redis.call('HGET', k.p, 'used') or '0')

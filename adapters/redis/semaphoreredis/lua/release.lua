@@ -4,7 +4,7 @@
 -- ARGV[3]  the caller's wake channel: waiters on it are granted their permits in the reply, not over pub/sub
 -- Returns 1 when the permit was held (and is released), else 0; or, when permits went to waiters on the
 -- caller's channel, {1 or 0, waiter id, ...}.
-local now = clock(ARGV[2])
+local now = now_ms(ARGV[2])
 prune(now)
 local held = 0
 if holds(ARGV[1], now) then

@@ -2,7 +2,7 @@
 -- KEYS     the five keys of the pool (see the prelude)
 -- ARGV[1]  now ms (0: Redis TIME)
 -- Returns {capacity, used, holders, live waiters}, or {-1} when the pool does not exist.
-local now = clock(ARGV[1])
+local now = now_ms(ARGV[1])
 local cap = redis.call('HGET', k.p, 'cap')
 if not cap then return {-1} end
 local live = redis.call('ZRANGEBYSCORE', k.h, '(' .. num(now), '+inf')

@@ -1,14 +1,6 @@
--- Shared by every session script (prepended when the script is built).
--- now_ms(arg): the simulated clock of a test when arg > 0, otherwise Redis server time in milliseconds.
+-- Shared by every session script (prepended when the script is built, after the shared now_ms).
 -- alive(h, now): the session hash has the fields of a live session, and neither its idle nor its absolute
 -- limit has passed at now.
-local function now_ms(arg)
-  local n = tonumber(arg)
-  if n and n > 0 then return n end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
 local function alive(key, now)
   local f = redis.call('HMGET', key, 'ie', 'ae')
   if not f[1] then return false end
