@@ -32,8 +32,8 @@ type Bus struct {
 	clients ClientFactory
 	logger  watermill.LoggerAdapter
 	metrics *Metrics
-	pub     *redisstream.Publisher // the dead-letter middleware's
-	fwd     redis.UniversalClient  // Forward's
+	dead    *deadLetters          // the dead-letter middleware's publisher
+	fwd     redis.UniversalClient // Forward's
 	router  *message.Router
 
 	mu      sync.Mutex
@@ -71,7 +71,7 @@ func New(cfg Config, clients ClientFactory, log *slog.Logger, metrics *Metrics, 
 	if err != nil {
 		return nil, fmt.Errorf("event bus router: %w", err)
 	}
-	b := &Bus{cfg: cfg, clients: clients, logger: logger, metrics: metrics, pub: pub, fwd: clients(),
+	b := &Bus{cfg: cfg, clients: clients, logger: logger, metrics: metrics, dead: &deadLetters{pub: pub, m: metrics}, fwd: clients(),
 		router: router, stopped: make(chan struct{}), names: map[string]bool{}}
 	if err := b.addMiddleware(); err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func checkHandlers(taken map[string]bool, handlers []ports.EventHandler) error {
 }
 
 func (b *Bus) addMiddleware() error {
-	poison, err := middleware.PoisonQueue(deadLetters{Publisher: b.pub, m: b.metrics}, DeadLetterTopic(b.cfg.Prefix))
+	poison, err := middleware.PoisonQueue(b.dead, DeadLetterTopic(b.cfg.Prefix))
 	if err != nil {
 		return fmt.Errorf("event bus poison queue: %w", err)
 	}
@@ -211,7 +211,7 @@ func (b *Bus) Stop(ctx context.Context) error {
 
 // close closes the clients the bus owns outside the router.
 func (b *Bus) close() error {
-	return errors.Join(b.pub.Close(), b.fwd.Close())
+	return errors.Join(b.dead.Close(), b.fwd.Close())
 }
 
 // Running reports whether the router is up, for readiness checks.

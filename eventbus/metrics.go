@@ -1,6 +1,8 @@
 package eventbus
 
 import (
+	"errors"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -54,18 +56,41 @@ func (m *Metrics) handled(handler string, d time.Duration, err error) {
 }
 
 // deadLetters wraps the publisher the poison-queue middleware writes to, counting each event it sends to
-// the dead-letter stream under the handler that gave up on it.
+// the dead-letter stream under the handler that gave up on it. A handler still running when the bus stops
+// (its retries outlasting the router's close timeout) may reach it after close: it then gets an error, the
+// event stays pending in its group and is delivered again, instead of racing the publisher's close.
 type deadLetters struct {
-	message.Publisher
-	m *Metrics
+	pub message.Publisher
+	m   *Metrics
+
+	mu     sync.RWMutex
+	closed bool
 }
 
-func (d deadLetters) Publish(topic string, msgs ...*message.Message) error {
-	err := d.Publisher.Publish(topic, msgs...)
+var errBusClosed = errors.New("event bus closed")
+
+func (d *deadLetters) Publish(topic string, msgs ...*message.Message) error {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.closed {
+		return errBusClosed
+	}
+	err := d.pub.Publish(topic, msgs...)
 	if err == nil {
 		for _, msg := range msgs {
 			d.m.deadTotal.WithLabelValues(msg.Metadata.Get(middleware.PoisonedHandlerKey)).Inc()
 		}
 	}
 	return err
+}
+
+// Close closes the publisher once no Publish is in flight; later calls of Publish fail.
+func (d *deadLetters) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	return d.pub.Close()
 }
