@@ -34,19 +34,12 @@ build:
 bench:
 	cd tests/bench && $(GO) run . $(BENCH)
 
-## fuzz: run each fuzz target for a while (FUZZTIME, default 20s)
+## fuzz: run every fuzz target the tests declare (found by name, func FuzzXxx), each for FUZZTIME (default 20s)
 FUZZTIME ?= 20s
 fuzz:
-	$(GO) test ./adapters/http/sessionhttp -run '^$$' -fuzz FuzzCreateRequest -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/session -run '^$$' -fuzz FuzzParseToken -fuzztime $(FUZZTIME)
-	$(GO) test ./adapters/http/jobhttp -run '^$$' -fuzz FuzzEnqueueRequest -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/job -run '^$$' -fuzz FuzzNewJobValidate -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/flag -run '^$$' -fuzz FuzzParseEvaluate -fuzztime $(FUZZTIME)
-	$(GO) test ./adapters/http/flaghttp -run '^$$' -fuzz FuzzPutFlag -fuzztime $(FUZZTIME)
-	$(GO) test ./adapters/http/activityhttp -run '^$$' -fuzz FuzzRecordActivity -fuzztime $(FUZZTIME)
-	$(GO) test ./adapters/http/carthttp -run '^$$' -fuzz FuzzGuestCartRequests -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/cart -run '^$$' -fuzz FuzzParseGuestToken -fuzztime $(FUZZTIME)
-	$(GO) test ./adapters/http/lockhttp -run '^$$' -fuzz FuzzAcquireRequest -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/lock -run '^$$' -fuzz FuzzValidateName -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/cache -run '^$$' -fuzz FuzzDecodeEntry -fuzztime $(FUZZTIME)
-	$(GO) test ./domain/cache -run '^$$' -fuzz FuzzValidateKey -fuzztime $(FUZZTIME)
+	@set -e; for f in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' . | grep -v '^./tests/bench/' | sort); do \
+		for t in $$(grep -oE '^func Fuzz[A-Za-z0-9_]+' $$f | cut -d' ' -f2); do \
+			echo "fuzz $$(dirname $$f) $$t"; \
+			$(GO) test $$(dirname $$f) -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done

@@ -9,12 +9,9 @@ import (
 	"github.com/statekit/statekit/ports"
 )
 
-// HandlersGroup is the fx value group the bus subscribes. An app module adds a handler with
-//
-//	fx.Provide(fx.Annotate(newHandler, fx.ResultTags(`group:"event_handlers"`)))
-//
-// where newHandler returns a ports.EventHandler.
-const HandlersGroup = "event_handlers"
+// HandlersGroup is the fx value group the bus subscribes: ports.GroupEventHandlers, to which an app module
+// adds its ports.EventHandler values (app/contract's Provide).
+const HandlersGroup = ports.GroupEventHandlers
 
 // Module provides the Bus (the outbox relay's forwarder) and runs its router for the life of the app. It
 // needs a Config, a ClientFactory, a *slog.Logger and a prometheus.Registerer from the graph. The handlers

@@ -42,7 +42,7 @@ func (e Envelope) Decode(v any) error {
 }
 
 // EventHandler is how an app module asks for events without seeing the bus. The bus subscribes each handler
-// given to the "event_handlers" fx value group.
+// contributed to GroupEventHandlers.
 type EventHandler struct {
 	// Name identifies the handler; it names its consumer group, so it must be unique and stable.
 	Name string

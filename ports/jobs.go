@@ -65,14 +65,6 @@ type JobBroker interface {
 	Register(ctx context.Context, queues []string) error
 }
 
-// JobHandlersGroup is the fx value group of JobHandler values: a module registers a job type with
-//
-//	fx.Provide(fx.Annotate(newHandler, fx.ResultTags(`group:"job_handlers"`)))
-const JobHandlersGroup = "job_handlers"
-
-// JobPeriodicGroup is the fx value group of job.Periodic values registered in code.
-const JobPeriodicGroup = "job_periodic"
-
 // JobHandler runs the jobs of one type. Delivery is at least once: a job whose worker dies mid-run runs
 // again, so Handle must be idempotent.
 type JobHandler struct {

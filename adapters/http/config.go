@@ -1,6 +1,7 @@
 // Package httpapi is the HTTP driving adapter: the server, its middleware (request id, access log, metrics,
 // panic recovery, body limit, authentication), problem+json errors, health and readiness, metrics and the
-// OpenAPI document. Modules add their routes through the "routes" fx value group.
+// OpenAPI document. Modules add their routes, problem rows, OpenAPI fragments and readiness checks through
+// the value groups named in ports.
 package httpapi
 
 import (
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/statekit/statekit/domain/auth"
+	"github.com/statekit/statekit/ports"
 )
 
 // Config tunes the HTTP server.
@@ -64,14 +66,17 @@ type APIKey struct {
 	Scopes []auth.Scope
 }
 
-var keyName = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
+var (
+	keyName   = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,64}$`)
+	scopeName = regexp.MustCompile(`^[a-z0-9_.\-]{1,32}$`)
+)
 
 // MinSecretLen is the shortest API key secret accepted.
 const MinSecretLen = 24
 
 // ParseAPIKeys reads the STATEKIT_API_KEYS form: comma-separated entries "name:secret:scope+scope", e.g.
-// "ops:4f9c...:admin,shop:d81e...:sessions". Secrets are at least 24 characters; scopes are from
-// auth.KnownScopes; names and secrets are unique.
+// "ops:4f9c...:admin,shop:d81e...:sessions". Secrets are at least 24 characters; scopes are well formed
+// (CheckScopes compares them with the scopes the modules contribute); names and secrets are unique.
 func ParseAPIKeys(s string) ([]APIKey, error) {
 	var keys []APIKey
 	seen := map[[32]byte]bool{}
@@ -94,8 +99,8 @@ func ParseAPIKeys(s string) ([]APIKey, error) {
 		}
 		k := APIKey{Name: name, Hash: sha256.Sum256([]byte(secret))}
 		for _, sc := range strings.Split(scopes, "+") {
-			if !slices.Contains(auth.KnownScopes, auth.Scope(sc)) {
-				return nil, fmt.Errorf("api key %q: unknown scope %q (known: %v)", name, sc, auth.KnownScopes)
+			if !scopeName.MatchString(sc) {
+				return nil, fmt.Errorf("api key %q: scope %q: want 1-32 lower-case letters, digits, _ . -", name, sc)
 			}
 			k.Scopes = append(k.Scopes, auth.Scope(sc))
 		}
@@ -106,4 +111,22 @@ func ParseAPIKeys(s string) ([]APIKey, error) {
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// CheckScopes reports every scope of keys that is neither admin nor one of known (the scopes the modules
+// contribute).
+func CheckScopes(keys []APIKey, known []ports.ScopeInfo) error {
+	names := []auth.Scope{auth.ScopeAdmin}
+	for _, k := range known {
+		names = append(names, k.Scope)
+	}
+	var errs []error
+	for _, k := range keys {
+		for _, sc := range k.Scopes {
+			if !slices.Contains(names, sc) {
+				errs = append(errs, fmt.Errorf("api key %q: unknown scope %q (known: %v)", k.Name, sc, names))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

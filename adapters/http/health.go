@@ -2,17 +2,10 @@ package httpapi
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"net/http"
 	"time"
 )
-
-//go:embed openapi.yaml
-var openAPI []byte
-
-// OpenAPI returns the OpenAPI 3.1 document served at /openapi.yaml.
-func OpenAPI() []byte { return openAPI }
 
 func (s *Server) operationalRoutes(metrics http.Handler) []Route {
 	public := Access{Public: true}
@@ -27,7 +20,7 @@ func (s *Server) operationalRoutes(metrics http.Handler) []Route {
 		}},
 		{Pattern: "GET /openapi.yaml", Access: public, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Content-Type", "application/yaml")
-			_, err := w.Write(openAPI)
+			_, err := w.Write(s.openAPI)
 			return err
 		}},
 	}

@@ -45,14 +45,14 @@ func TestLimiterHook(t *testing.T) {
 	}
 	cfg := httpapi.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
-	cfg.APIKeys = []httpapi.APIKey{{Name: "shop", Hash: sha256.Sum256([]byte(testSessionsKey)), Scopes: []auth.Scope{auth.ScopeSessions}}}
+	cfg.APIKeys = []httpapi.APIKey{{Name: "shop", Hash: sha256.Sum256([]byte(testSessionsKey)), Scopes: []auth.Scope{auth.Scope("sessions")}}}
 	ok := func(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.JSON(w, http.StatusOK, map[string]string{})
 	}
 	routes := []httpapi.Route{
 		{Pattern: "GET /public", Access: httpapi.Access{Public: true}, Handle: ok},
 		{Pattern: "GET /guest", Access: httpapi.Access{Public: true, Throttled: true}, Handle: ok},
-		{Pattern: "GET /things/{id}", Access: httpapi.Access{Scope: auth.ScopeSessions}, Handle: ok},
+		{Pattern: "GET /things/{id}", Access: httpapi.Access{Scope: auth.Scope("sessions")}, Handle: ok},
 		{Pattern: "GET /admin", Access: httpapi.Access{Scope: auth.ScopeAdmin}, Handle: ok},
 	}
 	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), fakeResolver, nil, routes,

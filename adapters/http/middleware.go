@@ -125,7 +125,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				s.log.ErrorContext(r.Context(), "panic in handler", "panic", fmt.Sprint(v),
 					"stack", string(debug.Stack()), "request_id", RequestID(r.Context()))
 				if rec.status == 0 {
-					writeProblem(rec, r, s.log, fmt.Errorf("panic: %v", v))
+					s.problem(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
 			route := st.route

@@ -5,35 +5,38 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
+
+	"github.com/statekit/statekit/ports"
 )
 
-// RoutesGroup is the fx value group of []Route that modules contribute to:
-//
-//	fx.Provide(fx.Annotate(routes, fx.ResultTags(`group:"routes"`)))
-//
-// where routes returns []httpapi.Route.
-const RoutesGroup = "routes"
-
-// ChecksGroup is the fx value group of readiness checks (each a Check).
-const ChecksGroup = "readiness"
+// group is the fx tag of a whole value group, for the parameters that collect one.
+func group(name string) string { return `group:"` + name + `"` }
 
 // Module provides the Server and serves it for the life of the app. It needs a Config, a *slog.Logger, a
-// *prometheus.Registry, an optional TokenResolver and an optional Limiter from the graph.
+// *prometheus.Registry, an optional TokenResolver and an optional Limiter from the graph, and collects the
+// modules' routes (ports.GroupRoutes, []Route), problem rows (ports.GroupProblems, []ports.Problem),
+// OpenAPI fragments (ports.GroupOpenAPI) and readiness checks (ports.GroupReadiness).
 var Module = fx.Module("httpapi",
 	fx.Provide(
-		fx.Annotate(newServer, fx.ParamTags(``, ``, ``, `optional:"true"`, `group:"`+ChecksGroup+`"`, `group:"`+RoutesGroup+`"`, `optional:"true"`)),
+		fx.Annotate(newServer, fx.ParamTags(``, ``, ``, `optional:"true"`, group(ports.GroupReadiness),
+			group(ports.GroupRoutes), `optional:"true"`, group(ports.GroupProblems), group(ports.GroupOpenAPI))),
 	),
 	fx.Invoke(func(lc fx.Lifecycle, s *Server) {
 		lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop})
 	}),
 )
 
-func newServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve TokenResolver, checks []Check, routes [][]Route, limit Limiter) (*Server, error) {
+func newServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve TokenResolver, checks []ports.ReadinessCheck,
+	routes [][]Route, limit Limiter, problems [][]ports.Problem, fragments []ports.OpenAPIFragment) (*Server, error) {
 	var all []Route
 	for _, r := range routes {
 		all = append(all, r...)
 	}
-	var opts []Option
+	var rows []ports.Problem
+	for _, p := range problems {
+		rows = append(rows, p...)
+	}
+	opts := []Option{WithProblems(rows), WithOpenAPI(fragments)}
 	if limit != nil {
 		opts = append(opts, WithLimiter(limit))
 	}

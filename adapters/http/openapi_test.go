@@ -148,9 +148,9 @@ func parseDocument(t *testing.T, doc []byte) document {
 	return d
 }
 
-// servedRoutes boots the real graph (without starting it: nothing dials Redis) and returns the server's
-// route patterns and handler.
-func servedRoutes(t *testing.T) ([]string, http.Handler) {
+// served boots the real graph (without starting it: nothing dials Redis) and returns the server: its route
+// patterns, its handler and the OpenAPI document it serves (the server's part with the modules' merged in).
+func served(t *testing.T) *httpapi.Server {
 	t.Helper()
 	env := map[string]string{
 		"STATEKIT_REDIS_URL":  "redis://127.0.0.1:1",
@@ -158,16 +158,12 @@ func servedRoutes(t *testing.T) ([]string, http.Handler) {
 		"STATEKIT_HTTP_ADDR":  "127.0.0.1:0",
 		"STATEKIT_API_KEYS":   "shop:" + sessionsSecret + ":sessions",
 	}
-	cfg, err := boot.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	var srv *httpapi.Server
-	app := fx.New(boot.Options(cfg, slog.New(slog.DiscardHandler)), fx.Populate(&srv))
+	app := fx.New(boot.Options(func(k string) string { return env[k] }, slog.New(slog.DiscardHandler)), fx.Populate(&srv))
 	if err := app.Err(); err != nil {
 		t.Fatalf("build the graph: %v", err)
 	}
-	return srv.Routes(), srv.Handler()
+	return srv
 }
 
 const sessionsSecret = "shop-secret-0123456789abcdef"
@@ -175,11 +171,12 @@ const sessionsSecret = "shop-secret-0123456789abcdef"
 // TestOpenAPIMatchesRoutes checks that the document describes exactly the routes the server serves, each
 // with an operation id, responses and the security its route's access rule asks for.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	doc := parseDocument(t, httpapi.OpenAPI())
+	srv := served(t)
+	doc := parseDocument(t, srv.OpenAPI())
 	if !strings.HasPrefix(doc.version, "3.1.") {
 		t.Errorf("openapi: %q, want 3.1.x", doc.version)
 	}
-	routes, handler := servedRoutes(t)
+	routes, handler := srv.Routes(), srv.Handler()
 	if len(routes) < 10 {
 		t.Fatalf("the server has only %d routes: %v", len(routes), routes)
 	}
@@ -346,7 +343,8 @@ func TestOpenAPIIsStrictYAML(t *testing.T) {
 		Paths      map[string]any `yaml:"paths"`
 		Components map[string]any `yaml:"components"`
 	}
-	if err := yaml.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
+	served := served(t).OpenAPI()
+	if err := yaml.Unmarshal(served, &doc); err != nil {
 		t.Fatalf("openapi.yaml is not valid YAML: %v", err)
 	}
 	if doc.OpenAPI == "" || len(doc.Paths) == 0 || len(doc.Components) == 0 {
@@ -360,7 +358,7 @@ func TestOpenAPIIsStrictYAML(t *testing.T) {
 			}
 		}
 	}
-	if want := len(parseDocument(t, httpapi.OpenAPI()).operations); ops != want {
+	if want := len(parseDocument(t, served).operations); ops != want {
 		t.Errorf("a YAML parser finds %d operations, the line-based reader %d", ops, want)
 	}
 }

@@ -3,19 +3,11 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
+	"fmt"
 	"net/http"
+	"regexp"
 
-	"github.com/statekit/statekit/domain/activity"
 	"github.com/statekit/statekit/domain/auth"
-	"github.com/statekit/statekit/domain/cache"
-	"github.com/statekit/statekit/domain/cart"
-	"github.com/statekit/statekit/domain/flag"
-	"github.com/statekit/statekit/domain/job"
-	"github.com/statekit/statekit/domain/lock"
-	"github.com/statekit/statekit/domain/ratelimit"
-	"github.com/statekit/statekit/domain/semaphore"
-	"github.com/statekit/statekit/domain/session"
 	"github.com/statekit/statekit/ports"
 )
 
@@ -29,67 +21,6 @@ type Problem struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// problemKind is one row of the table: an error, its status and its stable type slug.
-type problemKind struct {
-	err    error
-	status int
-	slug   string
-	title  string
-}
-
-// problems maps every domain error to one status and problem type. The first row whose error matches
-// (errors.Is) wins, so more specific errors come first.
-var problems = []problemKind{
-	{errMalformed, http.StatusBadRequest, "malformed-request", "Malformed request"},
-	{errTooLarge, http.StatusRequestEntityTooLarge, "body-too-large", "Request body too large"},
-	{errNoRoute, http.StatusNotFound, "not-found", "No such resource"},
-	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
-	{ports.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
-	{auth.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
-	{auth.ErrForbidden, http.StatusForbidden, "forbidden", "Not allowed"},
-	{session.ErrInvalidToken, http.StatusUnauthorized, "invalid-session-token", "Invalid session token"},
-	{session.ErrExpired, http.StatusNotFound, "session-expired", "Session expired"},
-	{session.ErrNotFound, http.StatusNotFound, "session-not-found", "Session not found"},
-	{session.ErrInvalid, http.StatusUnprocessableEntity, "invalid-session-input", "Invalid session input"},
-	{job.ErrUnknownType, http.StatusUnprocessableEntity, "unknown-job-type", "Unknown job type"},
-	{job.ErrInvalidPayload, http.StatusUnprocessableEntity, "invalid-job-payload", "Invalid job payload"},
-	{job.ErrInvalid, http.StatusUnprocessableEntity, "invalid-job-input", "Invalid job input"},
-	{job.ErrNotFound, http.StatusNotFound, "job-not-found", "Job not found"},
-	{job.ErrDuplicate, http.StatusConflict, "duplicate-job", "Duplicate job"},
-	{job.ErrState, http.StatusConflict, "job-state-conflict", "Job state does not allow this"},
-	{flag.ErrNotFound, http.StatusNotFound, "flag-not-found", "Flag not found"},
-	{flag.ErrVersionConflict, http.StatusPreconditionFailed, "flag-version-conflict", "Flag version conflict"},
-	{flag.ErrInvalid, http.StatusUnprocessableEntity, "invalid-flag-input", "Invalid flag input"},
-	{activity.ErrInvalid, http.StatusUnprocessableEntity, "invalid-activity-input", "Invalid activity input"},
-	{cart.ErrInvalidToken, http.StatusUnauthorized, "invalid-cart-token", "Invalid guest cart token"},
-	{cart.ErrNotFound, http.StatusNotFound, "cart-not-found", "Cart not found"},
-	{cart.ErrLineNotFound, http.StatusNotFound, "cart-line-not-found", "Cart line not found"},
-	{cart.ErrUnknownSKU, http.StatusNotFound, "sku-not-found", "Unknown SKU"},
-	{cart.ErrInsufficientStock, http.StatusConflict, "insufficient-stock", "Insufficient stock"},
-	{cart.ErrStockConflict, http.StatusConflict, "stock-conflict", "Stock below reserved units"},
-	{cart.ErrLimit, http.StatusConflict, "cart-limit", "Cart limit reached"},
-	{cart.ErrEmpty, http.StatusConflict, "cart-empty", "Cart is empty"},
-	{cart.ErrCheckoutPending, http.StatusConflict, "checkout-pending", "Checkout in progress"},
-	{cart.ErrInvalid, http.StatusUnprocessableEntity, "invalid-cart-input", "Invalid cart input"},
-	{cache.ErrInvalid, http.StatusUnprocessableEntity, "invalid-cache-input", "Invalid cache input"},
-	{cache.ErrOverloaded, http.StatusServiceUnavailable, "cache-overloaded", "Cache overloaded"},
-	{ratelimit.ErrLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
-	{ratelimit.ErrUnknownPolicy, http.StatusNotFound, "rate-limit-policy-not-found", "Rate limit policy not found"},
-	{ratelimit.ErrInvalid, http.StatusUnprocessableEntity, "invalid-rate-limit-input", "Invalid rate limit input"},
-	{lock.ErrNotAcquired, http.StatusConflict, "lock-not-acquired", "Lock not acquired"},
-	{lock.ErrLost, http.StatusConflict, "lock-lost", "Lock lost"},
-	{lock.ErrNotHeld, http.StatusConflict, "lock-not-held", "Lock not held by this token"},
-	{lock.ErrStaleFence, http.StatusConflict, "stale-fence", "Stale fencing token"},
-	{lock.ErrNoValue, http.StatusNotFound, "fenced-value-not-found", "Fenced value not found"},
-	{lock.ErrInvalid, http.StatusUnprocessableEntity, "invalid-lock-input", "Invalid lock input"},
-	{semaphore.ErrNotAcquired, http.StatusConflict, "no-permit", "No permit available"},
-	{semaphore.ErrLost, http.StatusConflict, "permit-lost", "Permit lost"},
-	{semaphore.ErrNotHeld, http.StatusConflict, "permit-not-held", "Permit not held"},
-	{semaphore.ErrNoPool, http.StatusNotFound, "semaphore-pool-not-found", "Semaphore pool not found"},
-	{semaphore.ErrTooHeavy, http.StatusUnprocessableEntity, "permit-weight-too-large", "Weight exceeds the pool's capacity"},
-	{semaphore.ErrInvalid, http.StatusUnprocessableEntity, "invalid-semaphore-input", "Invalid semaphore input"},
-}
-
 // ProblemTypeBase prefixes every problem type slug.
 const ProblemTypeBase = "https://statekit.dev/problems/"
 
@@ -100,21 +31,68 @@ var (
 	errMethod    = errors.New("method not allowed")
 )
 
-// writeProblem writes err as a problem document. An error the table does not know is a 500 whose detail
-// is hidden from the caller and logged with the request id.
-func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	p := Problem{Type: ProblemTypeBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError,
-		Instance: r.URL.Path, RequestID: RequestID(r.Context())}
-	known := false
-	for _, k := range problems {
-		if errors.Is(err, k.err) {
-			p.Type, p.Title, p.Status, p.Detail = ProblemTypeBase+k.slug, k.title, k.status, err.Error()
-			known = true
-			break
+// serverProblems are the rows of the errors the server itself raises; the modules' rows follow them.
+var serverProblems = []ports.Problem{
+	{Err: errMalformed, Status: http.StatusBadRequest, Type: "malformed-request", Title: "Malformed request"},
+	{Err: errTooLarge, Status: http.StatusRequestEntityTooLarge, Type: "body-too-large", Title: "Request body too large"},
+	{Err: errNoRoute, Status: http.StatusNotFound, Type: "not-found", Title: "No such resource"},
+	{Err: errMethod, Status: http.StatusMethodNotAllowed, Type: "method-not-allowed", Title: "Method not allowed"},
+	{Err: ports.ErrUnavailable, Status: http.StatusServiceUnavailable, Type: "unavailable", Title: "Service unavailable"},
+	{Err: auth.ErrUnauthenticated, Status: http.StatusUnauthorized, Type: "unauthenticated", Title: "Authentication required"},
+	{Err: auth.ErrForbidden, Status: http.StatusForbidden, Type: "forbidden", Title: "Not allowed"},
+}
+
+var problemSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// newProblemTable checks the rows (an error, a 4xx or 5xx status, a slug, a title; no error or slug twice)
+// and returns the server's rows followed by them.
+func newProblemTable(rows []ports.Problem) ([]ports.Problem, error) {
+	all := append(append([]ports.Problem{}, serverProblems...), rows...)
+	slugs := map[string]bool{}
+	var errs []error
+	for i, p := range all {
+		switch {
+		case p.Err == nil:
+			errs = append(errs, fmt.Errorf("problem row %d (%q) has no error", i, p.Type))
+		case p.Status < 400 || p.Status > 599:
+			errs = append(errs, fmt.Errorf("problem %q: status %d is not 4xx or 5xx", p.Type, p.Status))
+		case !problemSlug.MatchString(p.Type) || p.Title == "":
+			errs = append(errs, fmt.Errorf("problem %q: want a lower-case slug and a title", p.Type))
+		case slugs[p.Type]:
+			errs = append(errs, fmt.Errorf("problem type %q declared twice", p.Type))
+		}
+		slugs[p.Type] = true
+	}
+	return all, errors.Join(errs...)
+}
+
+// problemFor finds how err is answered: the first table row whose error matches (errors.Is), else the
+// ports.ProblemError in its chain, else ok is false.
+func problemFor(table []ports.Problem, err error) (p Problem, ok bool) {
+	for _, k := range table {
+		if errors.Is(err, k.Err) {
+			return Problem{Type: ProblemTypeBase + k.Type, Title: k.Title, Status: k.Status}, true
 		}
 	}
+	var pe ports.ProblemError
+	if errors.As(err, &pe) && pe.ProblemStatus() >= 400 && pe.ProblemStatus() <= 599 && problemSlug.MatchString(pe.ProblemType()) {
+		return Problem{Type: ProblemTypeBase + pe.ProblemType(), Title: pe.ProblemTitle(), Status: pe.ProblemStatus()}, true
+	}
+	return Problem{}, false
+}
+
+// problem writes err as a problem document. An error neither the table nor the error itself describes is
+// a 500 whose detail is hidden from the caller and logged with the request id.
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
+	p, known := problemFor(s.problems, err)
+	if known {
+		p.Detail = err.Error()
+	} else {
+		p = Problem{Type: ProblemTypeBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError}
+	}
+	p.Instance, p.RequestID = r.URL.Path, RequestID(r.Context())
 	if !known {
-		log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", p.RequestID,
+		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", p.RequestID,
 			"method", r.Method, "path", r.URL.Path)
 	}
 	if p.Status == http.StatusUnauthorized {

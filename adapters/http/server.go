@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/statekit/statekit/domain/auth"
+	"github.com/statekit/statekit/ports"
 )
 
 // SessionCookie is the cookie that may carry a session token instead of the Authorization header.
@@ -23,23 +24,21 @@ const SessionCookie = "statekit_session"
 // TokenResolver turns a presented session token into its user principal (the sessions module provides it).
 type TokenResolver func(ctx context.Context, token string) (auth.Principal, error)
 
-// Check is one readiness check: Redis reachable, event router running, ...
-type Check struct {
-	Name  string
-	Check func(ctx context.Context) error
-}
-
 // Server is the HTTP server of statekit.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	metrics *httpMetrics
-	keys    map[[32]byte]APIKey
-	resolve TokenResolver
-	limit   Limiter
-	checks  []Check
-	routes  []Route
-	handler http.Handler
+	cfg      Config
+	log      *slog.Logger
+	metrics  *httpMetrics
+	keys     map[[32]byte]APIKey
+	resolve  TokenResolver
+	limit    Limiter
+	checks   []ports.ReadinessCheck
+	routes   []Route
+	problems []ports.Problem
+	openAPI  []byte
+	rows     []ports.Problem
+	frags    []ports.OpenAPIFragment
+	handler  http.Handler
 
 	mu   sync.Mutex
 	srv  *http.Server
@@ -52,9 +51,20 @@ type Option func(*Server)
 // WithLimiter installs the rate-limiting hook for every non-public route and every throttled public one.
 func WithLimiter(l Limiter) Option { return func(s *Server) { s.limit = l } }
 
+// WithProblems adds the modules' error-to-problem rows after the server's own.
+func WithProblems(rows []ports.Problem) Option {
+	return func(s *Server) { s.rows = append(s.rows, rows...) }
+}
+
+// WithOpenAPI merges the modules' OpenAPI fragments into the served /openapi.yaml.
+func WithOpenAPI(fragments []ports.OpenAPIFragment) Option {
+	return func(s *Server) { s.frags = append(s.frags, fragments...) }
+}
+
 // NewServer builds the server and its routes: the modules' routes plus /healthz, /readyz, /metrics and
-// /openapi.yaml. It fails when a route lacks an access rule or a handler.
-func NewServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve TokenResolver, checks []Check, routes []Route, opts ...Option) (*Server, error) {
+// /openapi.yaml. It fails when a route lacks an access rule or a handler, when a problem row is malformed
+// or declared twice, and when the OpenAPI fragments do not merge.
+func NewServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve TokenResolver, checks []ports.ReadinessCheck, routes []Route, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -65,6 +75,13 @@ func NewServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve T
 	}
 	for _, k := range cfg.APIKeys {
 		s.keys[k.Hash] = k
+	}
+	var err error
+	if s.problems, err = newProblemTable(s.rows); err != nil {
+		return nil, err
+	}
+	if s.openAPI, err = MergeOpenAPI(s.frags); err != nil {
+		return nil, err
 	}
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	s.routes = append(s.operationalRoutes(metrics), routes...)
@@ -78,6 +95,10 @@ func NewServer(cfg Config, log *slog.Logger, reg *prometheus.Registry, resolve T
 	s.handler = withClientAddr(s.cfg.TrustedProxies, withRequestID(s.observe(s.limitBody(s.problemsForMux(mux)))))
 	return s, nil
 }
+
+// OpenAPI returns the OpenAPI 3.1 document served at /openapi.yaml: the server's part with every module's
+// fragment merged in.
+func (s *Server) OpenAPI() []byte { return s.openAPI }
 
 // Handler returns the complete handler chain, for tests that serve it themselves.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -101,7 +122,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		st.route = rt.Pattern
 		if rt.Access.Public && rt.Access.Throttled && s.limit != nil {
 			if err := s.limit(w, r, rt.Pattern); err != nil {
-				writeProblem(w, r, s.log, err)
+				s.problem(w, r, err)
 				return
 			}
 		}
@@ -113,21 +134,21 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 			if s.limit != nil {
 				if err := s.limit(w, r, rt.Pattern); err != nil {
-					writeProblem(w, r, s.log, err)
+					s.problem(w, r, err)
 					return
 				}
 			}
 			if err != nil {
-				writeProblem(w, r, s.log, err)
+				s.problem(w, r, err)
 				return
 			}
 			if err := rt.Access.allows(p, ok); err != nil {
-				writeProblem(w, r, s.log, err)
+				s.problem(w, r, err)
 				return
 			}
 		}
 		if err := rt.Handle(w, r); err != nil {
-			writeProblem(w, r, s.log, err)
+			s.problem(w, r, err)
 		}
 	})
 }
@@ -180,10 +201,10 @@ func (s *Server) problemsForMux(mux *http.ServeMux) http.Handler {
 			w.Header().Set("Allow", allow)
 		}
 		if probe.status == http.StatusMethodNotAllowed {
-			writeProblem(w, r, s.log, fmt.Errorf("%w: %s %s", errMethod, r.Method, r.URL.Path))
+			s.problem(w, r, fmt.Errorf("%w: %s %s", errMethod, r.Method, r.URL.Path))
 			return
 		}
-		writeProblem(w, r, s.log, fmt.Errorf("%w: %s", errNoRoute, r.URL.Path))
+		s.problem(w, r, fmt.Errorf("%w: %s", errNoRoute, r.URL.Path))
 	})
 }
 

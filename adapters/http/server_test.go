@@ -30,7 +30,7 @@ func testServer(t *testing.T, resolve httpapi.TokenResolver) http.Handler {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.MaxBodyBytes = 1024
 	cfg.APIKeys = []httpapi.APIKey{
-		{Name: "shop", Hash: sha256.Sum256([]byte(testSessionsKey)), Scopes: []auth.Scope{auth.ScopeSessions}},
+		{Name: "shop", Hash: sha256.Sum256([]byte(testSessionsKey)), Scopes: []auth.Scope{auth.Scope("sessions")}},
 		{Name: "ops", Hash: sha256.Sum256([]byte(testAdminKey)), Scopes: []auth.Scope{auth.ScopeAdmin}},
 	}
 	who := func(w http.ResponseWriter, r *http.Request) error {
@@ -40,7 +40,7 @@ func testServer(t *testing.T, resolve httpapi.TokenResolver) http.Handler {
 	routes := []httpapi.Route{
 		{Pattern: "GET /public", Access: httpapi.Access{Public: true}, Handle: who},
 		{Pattern: "GET /user", Access: httpapi.Access{User: true}, Handle: who},
-		{Pattern: "GET /sessions", Access: httpapi.Access{Scope: auth.ScopeSessions}, Handle: who},
+		{Pattern: "GET /sessions", Access: httpapi.Access{Scope: auth.Scope("sessions")}, Handle: who},
 		{Pattern: "GET /admin", Access: httpapi.Access{Scope: auth.ScopeAdmin}, Handle: who},
 		{Pattern: "GET /panic", Access: httpapi.Access{Public: true}, Handle: func(http.ResponseWriter, *http.Request) error {
 			panic("boom")

@@ -2,6 +2,9 @@ package flagapp
 
 import (
 	"go.uber.org/fx"
+
+	"github.com/statekit/statekit/app/contract"
+	"github.com/statekit/statekit/ports"
 )
 
 // Module provides the flags Service, its Snapshot and Syncer, runs the Syncer for the life of the app, and
@@ -12,10 +15,10 @@ var Module = fx.Module("flagapp",
 		NewSnapshot,
 		NewSyncer,
 		NewService,
-		fx.Annotate(SnapshotHandler, fx.ResultTags(`group:"event_handlers"`)),
-		fx.Annotate(AuditHandler, fx.ResultTags(`group:"event_handlers"`)),
 	),
 	fx.Invoke(func(lc fx.Lifecycle, s *Syncer) {
 		lc.Append(fx.Hook{OnStart: s.Start, OnStop: s.Stop})
 	}),
+	contract.Provide(ports.GroupEventHandlers, SnapshotHandler),
+	contract.Provide(ports.GroupEventHandlers, AuditHandler),
 )

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
@@ -19,20 +21,42 @@ const MaxListLimit = 1000
 // Service is the jobs application service for producers and operators.
 type Service struct {
 	queue    ports.JobQueue
-	handlers map[string]ports.JobHandler
+	handlers atomic.Pointer[map[string]ports.JobHandler]
+	mu       sync.Mutex // serializes Register
 	defaults job.Defaults
 }
 
-// NewService returns a service that accepts the job types of handlers; it refuses two handlers of one type.
+// NewService returns a service that accepts the job types of handlers (more may be registered later with
+// Register); it refuses two handlers of one type.
 func NewService(queue ports.JobQueue, handlers []ports.JobHandler, cfg Config) (*Service, error) {
-	byType, err := handlerMap(handlers)
-	if err != nil {
-		return nil, err
-	}
 	if err := cfg.Defaults.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{queue: queue, handlers: byType, defaults: cfg.Defaults}, nil
+	s := &Service{queue: queue, defaults: cfg.Defaults}
+	s.handlers.Store(&map[string]ports.JobHandler{})
+	if err := s.Register(handlers...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Register adds job types the service accepts. The jobs module registers the ports.GroupJobHandlers group
+// when the app is built, after every constructor that enqueues: a service may both enqueue a type and
+// provide its handler. A type registered twice, or a malformed handler, is an error and registers nothing.
+func (s *Service) Register(handlers ...ports.JobHandler) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	current := *s.handlers.Load()
+	all := make([]ports.JobHandler, 0, len(current)+len(handlers))
+	for _, h := range current {
+		all = append(all, h)
+	}
+	byType, err := handlerMap(append(all, handlers...))
+	if err != nil {
+		return err
+	}
+	s.handlers.Store(&byType)
+	return nil
 }
 
 func handlerMap(handlers []ports.JobHandler) (map[string]ports.JobHandler, error) {
@@ -54,8 +78,9 @@ func handlerMap(handlers []ports.JobHandler) (map[string]ports.JobHandler, error
 
 // Types lists the job types this service accepts, sorted.
 func (s *Service) Types() []string {
-	out := make([]string, 0, len(s.handlers))
-	for t := range s.handlers {
+	handlers := *s.handlers.Load()
+	out := make([]string, 0, len(handlers))
+	for t := range handlers {
 		out = append(out, t)
 	}
 	slices.Sort(out)
@@ -140,7 +165,7 @@ func (s *Service) spec(ctx context.Context, n job.NewJob) (job.Spec, error) {
 		return job.Spec{}, err
 	}
 	sp.CorrelationID = correlation(ctx)
-	h, ok := s.handlers[sp.Type]
+	h, ok := (*s.handlers.Load())[sp.Type]
 	if !ok {
 		return job.Spec{}, fmt.Errorf("%w %q (known: %v)", job.ErrUnknownType, sp.Type, s.Types())
 	}

@@ -36,8 +36,17 @@ func main() {
 	case "version":
 		fmt.Println("statekit", version)
 	case "config":
-		for _, v := range boot.Variables {
-			fmt.Printf("%-36s %-18s %s\n", v.Name, v.Default, v.Meaning)
+		r := boot.Settings(os.Getenv)
+		for _, v := range r.Values {
+			source := "default"
+			if v.FromEnv {
+				source = "environment"
+			}
+			fmt.Printf("%-36s %-11s %s\n", v.Name, source, v.Value)
+		}
+		if r.Err != nil {
+			fmt.Fprintln(os.Stderr, "statekit:", r.Err)
+			os.Exit(1)
 		}
 	default:
 		fmt.Fprintf(os.Stderr, "statekit: unknown command %q (want serve, worker, version or config)\n", cmd)
@@ -46,17 +55,17 @@ func main() {
 }
 
 func serve(workerOnly bool) error {
-	cfg, err := boot.Load(os.Getenv)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
+	cfg := boot.LoadCore(os.Getenv)
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	slog.SetDefault(log)
-	opts := boot.Options(cfg, log)
+	opts := boot.Options(os.Getenv, log)
 	if workerOnly {
-		opts = boot.WorkerOnly(cfg, log)
+		opts = boot.WorkerOnly(os.Getenv, log)
 	}
 	app := fx.New(opts)
+	if err := app.Err(); err != nil {
+		return err
+	}
 	startCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := app.Start(startCtx); err != nil {

@@ -16,26 +16,12 @@ var (
 	ErrForbidden = errors.New("not allowed")
 )
 
-// Scope is a power granted to a service API key.
+// Scope is a power granted to a service API key. Each module names its own (e.g. "sessions").
 type Scope string
 
-// The scopes statekit knows. ScopeAdmin implies every other scope.
-const (
-	ScopeAdmin    Scope = "admin"
-	ScopeSessions Scope = "sessions"
-	// ScopeFlags lets a service evaluate feature flags for any user (changing flags needs ScopeAdmin).
-	ScopeFlags Scope = "flags"
-	// ScopeActivity lets a service record and read any user's activity, funnels included.
-	ScopeActivity Scope = "activity"
-	// ScopeJobs lets a service enqueue jobs and read their outcome (queue administration needs ScopeAdmin).
-	ScopeJobs Scope = "jobs"
-	// ScopeLocks lets a service take, extend and release distributed locks and semaphore permits and write
-	// fenced values (changing a semaphore pool's capacity needs ScopeAdmin).
-	ScopeLocks Scope = "locks"
-)
-
-// KnownScopes lists every scope a service key may be given.
-var KnownScopes = []Scope{ScopeAdmin, ScopeSessions, ScopeFlags, ScopeActivity, ScopeJobs, ScopeLocks}
+// ScopeAdmin is the one scope the server itself knows: it implies every other. Modules contribute theirs
+// (ports.ScopeInfo) with their routes.
+const ScopeAdmin Scope = "admin"
 
 // Kind tells a service principal from a user principal.
 type Kind string

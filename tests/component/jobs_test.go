@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/statekit/statekit/app/contract"
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
 	"github.com/statekit/statekit/tests/harness"
@@ -31,7 +32,7 @@ func jobsApp(t *testing.T, calls *atomic.Int32, extra ...fx.Option) *app {
 	vars["STATEKIT_API_KEYS"] += ",producer:" + jobsKey + ":jobs"
 	vars["STATEKIT_JOBS_BACKOFF_BASE"] = "10ms"
 	vars["STATEKIT_JOBS_BACKOFF_MAX"] = "50ms"
-	greet := fx.Provide(fx.Annotate(func() ports.JobHandler {
+	greet := contract.Provide(ports.GroupJobHandlers, func() ports.JobHandler {
 		return ports.JobHandler{Type: "greet", Handle: func(ctx context.Context, j job.Job) ([]byte, error) {
 			calls.Add(1)
 			if ports.CorrelationID(ctx) == "" {
@@ -39,7 +40,7 @@ func jobsApp(t *testing.T, calls *atomic.Int32, extra ...fx.Option) *app {
 			}
 			return []byte(`{"greeted":true}`), nil
 		}}
-	}, fx.ResultTags(`group:"`+ports.JobHandlersGroup+`"`)))
+	})
 	return start(t, vars, tg.Client, append([]fx.Option{greet}, extra...)...)
 }
 

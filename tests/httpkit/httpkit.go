@@ -80,11 +80,12 @@ func Config(tb testing.TB, apiKeys string) httpapi.Config {
 	return cfg
 }
 
-// Handler is the project's server over routes, with cfg and a session resolver (nil for none), logging
-// nowhere.
-func Handler(tb testing.TB, cfg httpapi.Config, resolve httpapi.TokenResolver, routes []httpapi.Route) http.Handler {
+// Handler is the project's server over a module's routes and problem rows, with cfg and a session resolver
+// (nil for none), logging nowhere.
+func Handler(tb testing.TB, cfg httpapi.Config, resolve httpapi.TokenResolver, routes []httpapi.Route, problems []ports.Problem) http.Handler {
 	tb.Helper()
-	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), resolve, nil, routes)
+	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), resolve, nil, routes,
+		httpapi.WithProblems(problems))
 	if err != nil {
 		tb.Fatal(err)
 	}

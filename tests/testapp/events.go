@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/fx"
 
-	"github.com/statekit/statekit/eventbus"
+	"github.com/statekit/statekit/app/contract"
 	"github.com/statekit/statekit/ports"
 )
 
@@ -24,8 +24,7 @@ func Subscribe(name, event string) (fx.Option, <-chan ports.Envelope) {
 		}
 		return nil
 	}}
-	return fx.Provide(fx.Annotate(func() ports.EventHandler { return h },
-		fx.ResultTags(`group:"`+eventbus.HandlersGroup+`"`))), ch
+	return contract.Supply(ports.GroupEventHandlers, h), ch
 }
 
 // Next returns the next envelope from ch, and fails the test when none arrives within 10 s.

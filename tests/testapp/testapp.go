@@ -51,14 +51,9 @@ func Env(tg harness.Target) map[string]string {
 	}
 }
 
-// Config loads the configuration from vars exactly as main does from the process environment.
-func Config(t *testing.T, vars map[string]string) boot.Config {
-	t.Helper()
-	cfg, err := boot.Load(func(name string) string { return vars[name] })
-	if err != nil {
-		t.Fatalf("boot.Load: %v", err)
-	}
-	return cfg
+// Getenv reads vars as main reads the process environment.
+func Getenv(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
 }
 
 // Start boots boot.Options with the configuration read from vars (plus extra options), starts it and stops
@@ -66,13 +61,12 @@ func Config(t *testing.T, vars map[string]string) boot.Config {
 // HTTP client gives up after 10 s and follows redirects.
 func Start(t *testing.T, vars map[string]string, rc redis.UniversalClient, extra ...fx.Option) *App {
 	t.Helper()
-	cfg := Config(t, vars)
 	var srv *httpapi.Server
-	opts := append([]fx.Option{boot.Options(cfg, Logger(t)), fx.Populate(&srv)}, extra...)
+	opts := append([]fx.Option{boot.Options(Getenv(vars), Logger(t)), fx.Populate(&srv)}, extra...)
 	fxApp := fxtest.New(t, opts...)
 	fxApp.RequireStart()
 	t.Cleanup(fxApp.RequireStop)
-	return &App{T: t, Base: "http://" + srv.Addr().String(), Prefix: cfg.Redis.KeyPrefix, Redis: rc,
+	return &App{T: t, Base: "http://" + srv.Addr().String(), Prefix: vars["STATEKIT_KEY_PREFIX"], Redis: rc,
 		HTTP: &http.Client{Timeout: 10 * time.Second}}
 }
 

@@ -25,7 +25,7 @@ func New(svc *activityapp.Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes lists the activity endpoints with who may call them.
 func (h *Handlers) Routes() []httpapi.Route {
-	service := httpapi.Access{Scope: auth.ScopeActivity}
+	service := httpapi.Access{Scope: Scope}
 	holder := httpapi.Access{User: true}
 	return []httpapi.Route{
 		{Pattern: "POST /v1/users/{userID}/activities", Access: service, Handle: h.recordForUser},

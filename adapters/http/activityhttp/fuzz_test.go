@@ -44,7 +44,7 @@ func FuzzRecordActivity(f *testing.F) {
 	policy := activity.DefaultPolicy()
 	store := activityredis.New(rds.Client, rds.Prefix, policy, nil)
 	h := activityhttp.New(activityapp.NewService(store, httpkit.Discard{}, policy))
-	handler := httpkit.Handler(f, httpkit.Config(f, "svc:"+serviceKey+":activity"), nil, h.Routes())
+	handler := httpkit.Handler(f, httpkit.Config(f, "svc:"+serviceKey+":activity"), nil, h.Routes(), activityhttp.Problems)
 
 	f.Fuzz(func(t *testing.T, user string, body []byte) {
 		rds.Flush(t)

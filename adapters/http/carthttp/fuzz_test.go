@@ -35,7 +35,7 @@ func newFixture(tb testing.TB) *fixture {
 	p := cart.DefaultPolicy()
 	svc := cartapp.NewService(cartredis.New(rds.Client, rds.Prefix, p, nil), cartredis.NewInventory(rds.Client, rds.Prefix, p, nil),
 		httpkit.Discard{}, p)
-	handler := httpkit.Handler(tb, httpkit.Config(tb, ""), nil, carthttp.New(svc).Routes())
+	handler := httpkit.Handler(tb, httpkit.Config(tb, ""), nil, carthttp.New(svc).Routes(), carthttp.Problems)
 	ctx := context.Background()
 	if _, err := svc.SetStock(ctx, "mug", 20, 1299); err != nil {
 		tb.Fatal(err)

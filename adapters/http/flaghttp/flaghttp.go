@@ -37,7 +37,7 @@ func (h *Handlers) Routes() []httpapi.Route {
 		{Pattern: "GET /v1/flags/{key}/audit", Access: admin, Handle: h.audit},
 		{Pattern: "GET /v1/flags/{key}/counts", Access: admin, Handle: h.counts},
 		{Pattern: "POST /v1/flags/evaluate", Access: httpapi.Access{User: true}, Handle: h.evaluateMine},
-		{Pattern: "POST /v1/users/{userID}/flags/evaluate", Access: httpapi.Access{Scope: auth.ScopeFlags}, Handle: h.evaluateForUser},
+		{Pattern: "POST /v1/users/{userID}/flags/evaluate", Access: httpapi.Access{Scope: Scope}, Handle: h.evaluateForUser},
 	}
 }
 

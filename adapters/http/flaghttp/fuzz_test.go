@@ -50,7 +50,7 @@ func FuzzPutFlag(f *testing.F) {
 	store := flagredis.New(rds.Client, rds.Prefix, nil)
 	snap := flagapp.NewSnapshot(store, flagapp.DefaultConfig())
 	h := flaghttp.New(flagapp.NewService(store, httpkit.Discard{}, snap))
-	handler := httpkit.Handler(f, httpkit.Config(f, "ops:"+adminKey+":admin"), nil, h.Routes())
+	handler := httpkit.Handler(f, httpkit.Config(f, "ops:"+adminKey+":admin"), nil, h.Routes(), flaghttp.Problems)
 
 	f.Fuzz(func(t *testing.T, key string, body []byte) {
 		rds.Flush(t)

@@ -26,7 +26,7 @@ func New(svc *jobapp.Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes lists the job endpoints with who may call them.
 func (h *Handlers) Routes() []httpapi.Route {
-	producer := httpapi.Access{Scope: auth.ScopeJobs}
+	producer := httpapi.Access{Scope: Scope}
 	admin := httpapi.Access{Scope: auth.ScopeAdmin}
 	return []httpapi.Route{
 		{Pattern: "POST /v1/jobs", Access: producer, Handle: h.enqueue},

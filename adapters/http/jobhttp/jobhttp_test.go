@@ -40,7 +40,7 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	cfg := httpkit.Config(tb, "p:"+jobsKey+":jobs,o:"+adminKey+":admin,s:"+sessionsKey+":sessions")
-	return &fixture{handler: httpkit.Handler(tb, cfg, nil, jobhttp.New(svc).Routes()), redis: rds}
+	return &fixture{handler: httpkit.Handler(tb, cfg, nil, jobhttp.New(svc).Routes(), jobhttp.Problems), redis: rds}
 }
 
 type answer struct {

@@ -35,7 +35,7 @@ func newHandler(tb testing.TB, rc redis.UniversalClient, prefix string) http.Han
 	cfg := lockapp.DefaultConfig()
 	cfg.MaxWait = 0 // a fuzzed wait must never block the fuzzer: every wait is out of range
 	svc := lockapp.NewService(store, store, cfg)
-	return httpkit.Handler(tb, httpkit.Config(tb, "fuzz:"+locksKey+":locks"), nil, lockhttp.New(svc).Routes())
+	return httpkit.Handler(tb, httpkit.Config(tb, "fuzz:"+locksKey+":locks"), nil, lockhttp.New(svc).Routes(), lockhttp.Problems)
 }
 
 func call(h http.Handler, method, path, escaped string, body []byte) *httptest.ResponseRecorder {

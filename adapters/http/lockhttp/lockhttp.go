@@ -14,7 +14,6 @@ import (
 	httpapi "github.com/statekit/statekit/adapters/http"
 	"github.com/statekit/statekit/adapters/http/internal/leasehttp"
 	"github.com/statekit/statekit/app/lockapp"
-	"github.com/statekit/statekit/domain/auth"
 	"github.com/statekit/statekit/domain/lock"
 )
 
@@ -28,7 +27,7 @@ func New(svc *lockapp.Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes lists the lock endpoints with who may call them.
 func (h *Handlers) Routes() []httpapi.Route {
-	locks := httpapi.Access{Scope: auth.ScopeLocks}
+	locks := httpapi.Access{Scope: Scope}
 	return []httpapi.Route{
 		{Pattern: "POST /v1/locks/{name}", Access: locks, Handle: h.acquire},
 		{Pattern: "GET /v1/locks/{name}", Access: locks, Handle: h.inspect},

@@ -58,16 +58,16 @@ func newFixture(t *testing.T) fixture {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.APIKeys = []httpapi.APIKey{
 		{Name: "ops", Hash: sha256.Sum256([]byte(adminKey)), Scopes: []auth.Scope{auth.ScopeAdmin}},
-		{Name: "shop", Hash: sha256.Sum256([]byte(shopKey)), Scopes: []auth.Scope{auth.ScopeSessions}},
+		{Name: "shop", Hash: sha256.Sum256([]byte(shopKey)), Scopes: []auth.Scope{auth.Scope("sessions")}},
 	}
 	ok := func(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.JSON(w, http.StatusOK, map[string]string{})
 	}
 	routes := append(hs.Routes(),
-		httpapi.Route{Pattern: "POST /v1/login", Access: httpapi.Access{Scope: auth.ScopeSessions}, Handle: ok},
-		httpapi.Route{Pattern: "GET /v1/thing", Access: httpapi.Access{Scope: auth.ScopeSessions}, Handle: ok})
+		httpapi.Route{Pattern: "POST /v1/login", Access: httpapi.Access{Scope: auth.Scope("sessions")}, Handle: ok},
+		httpapi.Route{Pattern: "GET /v1/thing", Access: httpapi.Access{Scope: auth.Scope("sessions")}, Handle: ok})
 	srv, err := httpapi.NewServer(cfg, slog.New(slog.DiscardHandler), prometheus.NewRegistry(), nil, nil, routes,
-		httpapi.WithLimiter(hs.Limiter()))
+		httpapi.WithLimiter(hs.Limiter()), httpapi.WithProblems(ratelimithttp.Problems))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func New(svc *semaphoreapp.Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes lists the semaphore endpoints with who may call them.
 func (h *Handlers) Routes() []httpapi.Route {
-	user := httpapi.Access{Scope: auth.ScopeLocks}
+	user := httpapi.Access{Scope: Scope}
 	admin := httpapi.Access{Scope: auth.ScopeAdmin}
 	return []httpapi.Route{
 		{Pattern: "POST /v1/semaphores/{pool}/permits", Access: user, Handle: h.acquire},

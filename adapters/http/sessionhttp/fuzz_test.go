@@ -58,7 +58,7 @@ func newFixture(tb testing.TB) *fixture {
 	svc := sessionapp.NewService(sessionredis.New(rds.Client, rds.Prefix, nil), events, session.DefaultPolicy())
 	cfg := httpkit.Config(tb, "fuzz:"+serviceKey+":sessions")
 	h := sessionhttp.New(svc, cfg)
-	return &fixture{handler: httpkit.Handler(tb, cfg, h.Resolver(), h.Routes()), redis: rds, events: events}
+	return &fixture{handler: httpkit.Handler(tb, cfg, h.Resolver(), h.Routes(), sessionhttp.Problems), redis: rds, events: events}
 }
 
 // FuzzCreateRequest sends arbitrary bodies (and user ids) to POST /v1/users/{userID}/sessions: the answer

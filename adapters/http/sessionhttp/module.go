@@ -1,16 +1,35 @@
 package sessionhttp
 
 import (
+	_ "embed"
+
 	"go.uber.org/fx"
 
-	httpapi "github.com/statekit/statekit/adapters/http"
+	"github.com/statekit/statekit/adapters/redis/sessionredis"
+	"github.com/statekit/statekit/app/contract"
+	"github.com/statekit/statekit/app/sessionapp"
+	"github.com/statekit/statekit/domain/auth"
+	"github.com/statekit/statekit/ports"
 )
 
-// Module adds the session routes to the server and provides the session token resolver.
-var Module = fx.Module("sessionhttp",
-	fx.Provide(
-		New,
-		func(h *Handlers) httpapi.TokenResolver { return h.Resolver() },
-		fx.Annotate(func(h *Handlers) []httpapi.Route { return h.Routes() }, fx.ResultTags(`group:"`+httpapi.RoutesGroup+`"`)),
-	),
+// Scope lets a service key sign users in and manage any user's sessions.
+const Scope auth.Scope = "sessions"
+
+// openAPI is the module's part of the OpenAPI document.
+//
+//go:embed openapi.yaml
+var openAPI []byte
+
+// Module is the sessions module: the Redis session store, the Service and the routes, with the module's
+// settings, scope, problem rows and OpenAPI fragment. It also provides the httpapi.TokenResolver the server
+// authenticates session holders with.
+var Module = fx.Module("sessions",
+	sessionredis.Module,
+	sessionapp.Module,
+	fx.Provide(New, (*Handlers).Resolver),
+	contract.Provide(ports.GroupRoutes, (*Handlers).Routes),
+	contract.Settings("sessions", settings, parseSettings),
+	contract.Supply(ports.GroupProblems, Problems),
+	contract.Supply(ports.GroupScopes, []ports.ScopeInfo{{Scope: Scope, Meaning: "Sign users in and manage any user's sessions."}}),
+	contract.Supply(ports.GroupOpenAPI, ports.OpenAPIFragment{Module: "sessions", YAML: openAPI}),
 )

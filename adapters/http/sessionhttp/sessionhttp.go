@@ -46,7 +46,7 @@ func (h *Handlers) Resolver() httpapi.TokenResolver {
 
 // Routes lists the session endpoints with who may call them.
 func (h *Handlers) Routes() []httpapi.Route {
-	service := httpapi.Access{Scope: auth.ScopeSessions}
+	service := httpapi.Access{Scope: Scope}
 	holder := httpapi.Access{User: true}
 	return []httpapi.Route{
 		{Pattern: "POST /v1/users/{userID}/sessions", Access: service, Handle: h.create},

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/fx"
 
 	"github.com/statekit/statekit/domain/job"
 	"github.com/statekit/statekit/ports"
@@ -31,12 +30,17 @@ type Metrics struct {
 	handler  *prometheus.HistogramVec
 	outcomes *prometheus.CounterVec
 	running  *prometheus.GaugeVec
+	parts    []prometheus.Collector
 }
 
-var _ ports.JobMetrics = (*Metrics)(nil)
+var (
+	_ ports.JobMetrics     = (*Metrics)(nil)
+	_ prometheus.Collector = (*Metrics)(nil)
+)
 
-// New registers the metrics on reg; queue, when not nil, feeds the per-state gauges.
-func New(reg prometheus.Registerer, queue ports.JobQueue) (*Metrics, error) {
+// New returns the metrics, a prometheus.Collector the jobs module contributes to ports.GroupCollectors;
+// queue, when not nil, feeds the per-state gauges.
+func New(queue ports.JobQueue) *Metrics {
 	m := &Metrics{
 		pickup: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "statekit_jobs_pickup_seconds", Help: "Time from a job being ready to its handler starting.",
@@ -53,16 +57,25 @@ func New(reg prometheus.Registerer, queue ports.JobQueue) (*Metrics, error) {
 			Name: "statekit_jobs_running", Help: "Job handlers running in this process.",
 		}, []string{"queue"}),
 	}
-	cs := []prometheus.Collector{m.pickup, m.handler, m.outcomes, m.running}
+	m.parts = []prometheus.Collector{m.pickup, m.handler, m.outcomes, m.running}
 	if queue != nil {
-		cs = append(cs, stateCollector{queue: queue})
+		m.parts = append(m.parts, stateCollector{queue: queue})
 	}
-	for _, c := range cs {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	return m
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range m.parts {
+		c.Describe(ch)
 	}
-	return m, nil
+}
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range m.parts {
+		c.Collect(ch)
+	}
 }
 
 // Started implements ports.JobMetrics.
@@ -132,8 +145,3 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(failDesc, prometheus.CounterValue, float64(s.Failed), s.Queue)
 	}
 }
-
-// Module provides the metrics as ports.JobMetrics, registered on the graph's prometheus.Registerer.
-var Module = fx.Module("jobmetrics",
-	fx.Provide(func(reg prometheus.Registerer, q ports.JobQueue) (ports.JobMetrics, error) { return New(reg, q) }),
-)

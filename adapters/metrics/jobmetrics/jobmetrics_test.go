@@ -47,10 +47,8 @@ func scrape(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 func TestMetrics(t *testing.T) {
 	q := mocks.NewMockJobQueue(gomock.NewController(t))
 	reg := prometheus.NewRegistry()
-	m, err := jobmetrics.New(reg, q)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := jobmetrics.New(q)
+	reg.MustRegister(m)
 	m.Started("default", "mail", 3*time.Millisecond)
 	m.Started("default", "mail", time.Millisecond)
 	m.Ran("default", "mail", 20*time.Millisecond)
@@ -87,7 +85,7 @@ func TestMetrics(t *testing.T) {
 	if _, ok := got["statekit_jobs{queue=default,state=pending}"]; ok {
 		t.Error("stale per-state gauges reported with Redis down")
 	}
-	if _, err := jobmetrics.New(reg, q); err == nil {
+	if err := reg.Register(jobmetrics.New(q)); err == nil {
 		t.Error("registering twice on one registry succeeded")
 	}
 }

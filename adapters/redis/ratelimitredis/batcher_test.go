@@ -50,10 +50,8 @@ func TestDecisionsShareRoundTrips(t *testing.T) {
 	t.Parallel()
 	harness.Each(t, func(t *testing.T, tg harness.Target) {
 		reg := prometheus.NewRegistry()
-		m, err := ratelimitredis.NewMetrics(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := ratelimitredis.NewMetrics()
+		reg.MustRegister(m)
 		cfg := ratelimitredis.DefaultConfig()
 		cfg.MaxBatch, cfg.DenyCache = 16, 0
 		store, err := ratelimitredis.New(tg.Client, tg.Prefix, cfg, newFakeClock(), m)

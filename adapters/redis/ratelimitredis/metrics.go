@@ -18,16 +18,19 @@ type Metrics struct {
 	cacheHits prometheus.Counter
 }
 
-var _ ports.RateLimitMetrics = (*Metrics)(nil)
+var (
+	_ ports.RateLimitMetrics = (*Metrics)(nil)
+	_ prometheus.Collector   = (*Metrics)(nil)
+)
 
-// NewMetrics registers the metrics on reg:
+// NewMetrics returns the metrics, a prometheus.Collector the module contributes to ports.GroupCollectors:
 //
 //	statekit_ratelimit_decisions_total{policy,outcome}   outcome: allowed, denied, failed_open, failed_closed
 //	statekit_ratelimit_store_errors_total{policy}        decisions that could not reach Redis in time
 //	statekit_ratelimit_event_errors_total{policy}        sampled ratelimit.denied events not published
 //	statekit_ratelimit_batch_size                         decisions per pipeline (histogram)
 //	statekit_ratelimit_deny_cache_hits_total             denials answered without a round trip
-func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+func NewMetrics() *Metrics {
 	m := &Metrics{
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "statekit_ratelimit_decisions_total", Help: "Rate-limit decisions, by policy and outcome.",
@@ -46,12 +49,25 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "statekit_ratelimit_deny_cache_hits_total", Help: "Rate-limit denials answered from the local deny cache, without a round trip.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.decisions, m.storeErrs, m.eventErrs, m.batches, m.cacheHits} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	return m
+}
+
+func (m *Metrics) parts() []prometheus.Collector {
+	return []prometheus.Collector{m.decisions, m.storeErrs, m.eventErrs, m.batches, m.cacheHits}
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range m.parts() {
+		c.Describe(ch)
 	}
-	return m, nil
+}
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range m.parts() {
+		c.Collect(ch)
+	}
 }
 
 // Decided implements ports.RateLimitMetrics.

@@ -10,9 +10,10 @@ import (
 	"github.com/statekit/statekit/ports"
 )
 
-// Module provides the Redis rate limiter as ports.RateLimiter and the module's metrics as
-// ports.RateLimitMetrics. It needs the rdb.Connector, rdb.Config (for the key prefix), a Config, a
-// prometheus.Registerer and an optional ports.Clock (tests: simulated time in the scripts).
+// Module provides the Redis rate limiter as ports.RateLimiter and the module's metrics as *Metrics and
+// ports.RateLimitMetrics (the module's wiring contributes them as a collector). It needs the rdb.Connector,
+// rdb.Config (for the key prefix), a Config and an optional ports.Clock (tests: simulated time in the
+// scripts).
 //
 // The limiter runs on a client of its own (ClientOptions), so a decision never outlasts its caller's
 // timeout (the shared client ignores context deadlines) and a script is never sent twice; its pool also

@@ -114,54 +114,43 @@ func TestLoadJobsNamesTheVariable(t *testing.T) {
 	}
 }
 
-// routesOf builds a graph (without starting it: nothing dials Redis) and returns the server's routes.
-func routesOf(t *testing.T, opts func(Config, *slog.Logger) fx.Option, vars map[string]string) []string {
+// routesOf builds a graph (without starting it: nothing dials Redis) and returns the server's routes and
+// the jobs configuration the graph runs with.
+func routesOf(t *testing.T, opts func(func(string) string, *slog.Logger, ...fx.Option) fx.Option, vars map[string]string) ([]string, jobapp.Config) {
 	t.Helper()
 	vars["STATEKIT_REDIS_URL"] = "redis://127.0.0.1:1"
 	vars["STATEKIT_HTTP_ADDR"] = "127.0.0.1:0"
-	cfg, err := Load(env(vars))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var srv *httpapi.Server
-	app := fx.New(opts(cfg, slog.New(slog.DiscardHandler)), fx.Populate(&srv))
+	var (
+		srv *httpapi.Server
+		cfg jobapp.Config
+	)
+	app := fx.New(opts(env(vars), slog.New(slog.DiscardHandler)), fx.Populate(&srv, &cfg))
 	if err := app.Err(); err != nil {
 		t.Fatalf("build the graph: %v", err)
 	}
-	return srv.Routes()
+	return srv.Routes(), cfg
 }
 
 // TestWorkerOnlyGraph: `statekit worker` serves only the operational endpoints and runs the workers even
-// when STATEKIT_WORKERS=false; `statekit serve` serves the job routes.
+// when STATEKIT_WORKERS=false; `statekit serve` serves the job routes and runs the workers as
+// STATEKIT_WORKERS says.
 func TestWorkerOnlyGraph(t *testing.T) {
-	worker := routesOf(t, WorkerOnly, map[string]string{"STATEKIT_WORKERS": "false"})
+	worker, cfg := routesOf(t, WorkerOnly, map[string]string{"STATEKIT_WORKERS": "false"})
 	slices.Sort(worker)
 	if want := []string{"GET /healthz", "GET /metrics", "GET /openapi.yaml", "GET /readyz"}; !slices.Equal(worker, want) {
 		t.Errorf("worker routes = %v, want %v", worker, want)
 	}
-	serve := routesOf(t, Options, map[string]string{})
+	if !cfg.Workers {
+		t.Error("statekit worker with STATEKIT_WORKERS=false: workers off")
+	}
+	serve, cfg := routesOf(t, Options, map[string]string{"STATEKIT_WORKERS": "false"})
 	if !slices.Contains(serve, "POST /v1/jobs") || !slices.Contains(serve, "GET /v1/jobs/queues") {
 		t.Errorf("serve routes lack the job routes: %v", serve)
 	}
-
-	var rt *jobapp.Runtime
-	for _, tc := range []struct {
-		opts    func(Config, *slog.Logger) fx.Option
-		workers string
-		want    bool
-	}{{Options, "true", true}, {Options, "false", false}, {WorkerOnly, "false", true}} {
-		cfg, err := Load(env(map[string]string{"STATEKIT_REDIS_URL": "redis://127.0.0.1:1", "STATEKIT_WORKERS": tc.workers}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rt = nil
-		app := fx.New(tc.opts(cfg, slog.New(slog.DiscardHandler)), fx.Invoke(fx.Annotate(func(r *jobapp.Runtime) { rt = r },
-			fx.ParamTags(`optional:"true"`))))
-		if err := app.Err(); err != nil {
-			t.Fatalf("build the graph: %v", err)
-		}
-		if got := rt != nil; got != tc.want {
-			t.Errorf("STATEKIT_WORKERS=%s: runtime in graph = %v, want %v", tc.workers, got, tc.want)
-		}
+	if cfg.Workers {
+		t.Error("statekit serve with STATEKIT_WORKERS=false: workers on")
+	}
+	if _, cfg := routesOf(t, Options, map[string]string{}); !cfg.Workers {
+		t.Error("statekit serve by default: workers off")
 	}
 }

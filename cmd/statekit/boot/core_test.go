@@ -5,13 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/statekit/statekit/domain/auth"
 )
-
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
 
 func TestLoadDefaults(t *testing.T) {
 	cfg, err := Load(env(nil))
@@ -44,7 +38,7 @@ func TestLoadValues(t *testing.T) {
 	if cfg.Redis.KeyPrefix != "acme" || cfg.Bus.Prefix != "acme" || cfg.HTTP.Addr != "127.0.0.1:9000" {
 		t.Errorf("cfg = %+v", cfg)
 	}
-	if len(cfg.HTTP.APIKeys) != 2 || cfg.HTTP.APIKeys[1].Name != "shop" || cfg.HTTP.APIKeys[1].Scopes[0] != auth.ScopeSessions {
+	if len(cfg.HTTP.APIKeys) != 2 || cfg.HTTP.APIKeys[1].Name != "shop" || cfg.HTTP.APIKeys[1].Scopes[0] != "sessions" {
 		t.Errorf("keys = %+v", cfg.HTTP.APIKeys)
 	}
 	if cfg.Sessions.IdleTimeout != 5*time.Minute || cfg.LogLevel.String() != "DEBUG" {
@@ -98,30 +92,41 @@ func TestAPIKeysRejectUnknownScopeAndDuplicates(t *testing.T) {
 	}
 }
 
-func TestEveryVariableIsDocumented(t *testing.T) {
+// TestEverySettingIsDocumented: every setting is a STATEKIT_ variable with a meaning, listed once.
+func TestEverySettingIsDocumented(t *testing.T) {
+	r := Settings(env(nil))
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
 	seen := map[string]bool{}
-	for _, v := range Variables {
+	for _, v := range r.Values {
 		if !strings.HasPrefix(v.Name, "STATEKIT_") || v.Meaning == "" || seen[v.Name] {
-			t.Errorf("variable %+v", v)
+			t.Errorf("setting %+v", v.Setting)
 		}
 		seen[v.Name] = true
 	}
-	for _, must := range []string{"STATEKIT_REDIS_URL", "STATEKIT_KEY_PREFIX", "STATEKIT_HTTP_ADDR", "STATEKIT_LOG_LEVEL", "STATEKIT_API_KEYS"} {
+	for _, must := range []string{"STATEKIT_REDIS_URL", "STATEKIT_KEY_PREFIX", "STATEKIT_HTTP_ADDR", "STATEKIT_LOG_LEVEL",
+		"STATEKIT_API_KEYS", "STATEKIT_SESSION_IDLE_TIMEOUT", "STATEKIT_SEMAPHORE_DEFAULT_TTL", "STATEKIT_RATE_LIMITS"} {
 		if !seen[must] {
-			t.Errorf("%s is not in Variables", must)
+			t.Errorf("%s is not among the settings", must)
 		}
 	}
 }
 
-// TestReadmeTableMatchesVariables keeps the README's configuration table in step with the code.
-func TestReadmeTableMatchesVariables(t *testing.T) {
+// TestReadmeTableMatchesSettings keeps the README's configuration table the one the settings generate.
+func TestReadmeTableMatchesSettings(t *testing.T) {
 	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range Variables {
-		if !strings.Contains(string(readme), "| `"+v.Name+"` |") {
-			t.Errorf("README.md configuration table lacks %s", v.Name)
-		}
+	header := "| Variable | Default | Meaning |\n"
+	start := strings.Index(string(readme), header)
+	if start < 0 {
+		t.Fatal("README.md has no configuration table")
+	}
+	table, _, _ := strings.Cut(string(readme[start:]), "\n\n")
+	want := ConfigTable(Settings(env(nil)).Values)
+	if table+"\n" != want {
+		t.Errorf("README.md's configuration table is out of step with the settings; it should read:\n%s", want)
 	}
 }

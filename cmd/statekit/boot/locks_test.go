@@ -11,13 +11,13 @@ func TestLoadLocksDefaults(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "STATEKIT_LOCK") {
 		t.Fatalf("Load() = %v", err)
 	}
-	l := cfg.Locks
-	if l.App.DefaultTTL != 30*time.Second || l.App.MaxWait != 20*time.Second || l.Semaphore.DefaultTTL != 30*time.Second {
-		t.Errorf("app defaults = %+v %+v", l.App, l.Semaphore)
+	l, s := cfg.Locks, cfg.Semaphore
+	if l.App.DefaultTTL != 30*time.Second || l.App.MaxWait != 20*time.Second || s.App.DefaultTTL != 30*time.Second {
+		t.Errorf("app defaults = %+v %+v", l.App, s.App)
 	}
 	if l.Store.Prefix != "statekit" || l.Store.WaiterLease != 3*time.Second || l.Store.FenceRetention != 24*time.Hour ||
-		!l.Store.AutoPipeline || len(l.Store.RedlockURLs) != 0 || l.SemaphoreStore.Prefix != "statekit" {
-		t.Errorf("store defaults = %+v %+v", l.Store, l.SemaphoreStore)
+		!l.Store.AutoPipeline || len(l.Store.RedlockURLs) != 0 || s.Store.Prefix != "statekit" {
+		t.Errorf("store defaults = %+v %+v", l.Store, s.Store)
 	}
 }
 
@@ -32,15 +32,15 @@ func TestLoadLocksValues(t *testing.T) {
 		"STATEKIT_LOCK_REDLOCK_URLS":     "redis://a:1, redis://b:1,redis://c:1",
 		"STATEKIT_SEMAPHORE_DEFAULT_TTL": "7s",
 	}))
-	l := cfg.Locks
-	if l.App.DefaultTTL != 5*time.Second || l.App.MaxWait != 2*time.Second || l.Semaphore.MaxWait != 2*time.Second ||
-		l.Semaphore.DefaultTTL != 7*time.Second {
-		t.Errorf("app = %+v %+v", l.App, l.Semaphore)
+	l, s := cfg.Locks, cfg.Semaphore
+	if l.App.DefaultTTL != 5*time.Second || l.App.MaxWait != 2*time.Second || s.App.MaxWait != 2*time.Second ||
+		s.App.DefaultTTL != 7*time.Second {
+		t.Errorf("app = %+v %+v", l.App, s.App)
 	}
-	if l.Store.Prefix != "acme" || l.Store.WaiterLease != time.Second || l.SemaphoreStore.WaiterLease != time.Second ||
-		l.Store.FenceRetention != time.Hour || l.Store.AutoPipeline || l.SemaphoreStore.AutoPipeline ||
+	if l.Store.Prefix != "acme" || l.Store.WaiterLease != time.Second || s.Store.WaiterLease != time.Second ||
+		l.Store.FenceRetention != time.Hour || l.Store.AutoPipeline || s.Store.AutoPipeline ||
 		strings.Join(l.Store.RedlockURLs, " ") != "redis://a:1 redis://b:1 redis://c:1" {
-		t.Errorf("store = %+v %+v", l.Store, l.SemaphoreStore)
+		t.Errorf("store = %+v %+v", l.Store, s.Store)
 	}
 }
 
