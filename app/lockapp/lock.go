@@ -63,7 +63,7 @@ func (l *Lock) Lease() lock.Lease {
 // under it so that it stops when the protection does.
 func (l *Lock) Context() context.Context { return l.kept.Context() }
 
-// Err is nil while the lock is held, then why it is not: a lock.ErrLost, keeper.ErrReleased, or the
+// Err is nil while the lock is held, then why it is not: a lock.ErrLost, ErrReleased, or the
 // acquiring context's cause.
 func (l *Lock) Err() error { return l.kept.Err() }
 

@@ -19,20 +19,41 @@ import (
 	"github.com/statekit/statekit/ports"
 )
 
-// Config tunes the locks service: DefaultTTL is the lease when the caller names none; Backoff paces retries
-// where nothing wakes a waiter (Redlock) or Redis is unreachable; DriftFactor is the share of a lease a holder
-// does not rely on (clock drift, hand-over delivery); MaxWait bounds how long a token-based (HTTP) acquisition
-// may wait.
-type Config keeper.Settings
+// Config tunes the locks service.
+type Config struct {
+	// DefaultTTL is the lease when the caller names none.
+	DefaultTTL time.Duration
+	// BackoffBase and BackoffMax pace retries where nothing wakes a waiter or Redis is unreachable: the
+	// first retry waits about BackoffBase, each later one twice as long, up to BackoffMax (with jitter).
+	BackoffBase, BackoffMax time.Duration
+	// DriftFactor is the share of a lease a holder does not rely on (clock drift, hand-over delivery), in
+	// [0, 0.5).
+	DriftFactor float64
+	// MaxWait bounds how long a token-based (HTTP) acquisition may wait.
+	MaxWait time.Duration
+}
 
-// DefaultConfig is keeper.DefaultSettings: a 30 s lease, keeper.DefaultBackoff, 1% drift and waits of at
-// most 20 s.
-func DefaultConfig() Config { return Config(keeper.DefaultSettings()) }
+// DefaultConfig is a 30 s lease, retries from 2 ms growing to 250 ms, 1% drift and waits of at most 20 s.
+func DefaultConfig() Config {
+	d := keeper.DefaultSettings()
+	return Config{DefaultTTL: d.DefaultTTL, BackoffBase: d.Backoff.Base, BackoffMax: d.Backoff.Max,
+		DriftFactor: d.DriftFactor, MaxWait: d.MaxWait}
+}
+
+// settings are the lease keeper's settings for c.
+func (c Config) settings() keeper.Settings {
+	return keeper.Settings{DefaultTTL: c.DefaultTTL, Backoff: keeper.Backoff{Base: c.BackoffBase, Max: c.BackoffMax},
+		DriftFactor: c.DriftFactor, MaxWait: c.MaxWait}
+}
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	return keeper.Settings(c).Validate("lock", "lock", lock.ValidateTTL)
+	return c.settings().Validate("lock", "lock", lock.ValidateTTL)
 }
+
+// ErrReleased is the cause of a holder's context cancelled because its lock was released (rather than
+// lost): match it with errors.Is on context.Cause.
+var ErrReleased = keeper.ErrReleased
 
 // errs are the locks module's errors for the keeper helpers.
 var errs = keeper.Errors{Invalid: lock.ErrInvalid, NotAcquired: lock.ErrNotAcquired, NotHeld: lock.ErrNotHeld,
@@ -42,7 +63,7 @@ var errs = keeper.Errors{Invalid: lock.ErrInvalid, NotAcquired: lock.ErrNotAcqui
 type Service struct {
 	locker ports.Locker
 	fenced ports.FencedStore
-	cfg    Config
+	cfg    keeper.Settings
 	// busy remembers, per hash of a lock name, when a blocking acquisition last found the lock taken: for a
 	// while after, blocking acquisitions of that name queue at once instead of trying plainly first (which
 	// would fail and cost a round trip). Collisions only cost that round trip the other way.
@@ -64,7 +85,7 @@ func busySlot(name string) int {
 
 // NewService returns the service over locker, with fenced as the store for fenced writes.
 func NewService(locker ports.Locker, fenced ports.FencedStore, cfg Config) *Service {
-	return &Service{locker: locker, fenced: fenced, cfg: cfg}
+	return &Service{locker: locker, fenced: fenced, cfg: cfg.settings()}
 }
 
 // Option adjusts one acquisition.
@@ -288,7 +309,7 @@ func (s *Service) giveUp(ctx context.Context, names []string, token string) {
 // (at most Config.MaxWait) in the queue.
 func (s *Service) Grant(ctx context.Context, names []string, mode lock.Mode, ttl, wait time.Duration) (lock.Lease, error) {
 	o := options{ttl: cmp.Or(ttl, s.cfg.DefaultTTL), mode: mode}
-	return keeper.Grant(ctx, keeper.Settings(s.cfg), errs, wait, func(ctx context.Context, block bool) (lock.Lease, time.Time, error) {
+	return keeper.Grant(ctx, s.cfg, errs, wait, func(ctx context.Context, block bool) (lock.Lease, time.Time, error) {
 		return s.obtain(ctx, names, o, block)
 	})
 }

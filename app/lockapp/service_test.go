@@ -10,7 +10,6 @@ import (
 
 	"github.com/golang/mock/gomock"
 
-	"github.com/statekit/statekit/app/internal/keeper"
 	"github.com/statekit/statekit/app/lockapp"
 	"github.com/statekit/statekit/domain/lock"
 	"github.com/statekit/statekit/ports"
@@ -29,7 +28,7 @@ func newFixture(t *testing.T) fixture {
 	ctrl := gomock.NewController(t)
 	locker, fenced := mocks.NewMockLocker(ctrl), mocks.NewMockFencedStore(ctrl)
 	cfg := lockapp.DefaultConfig()
-	cfg.Backoff = keeper.Backoff{Base: time.Millisecond, Max: 4 * time.Millisecond}
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
 	cfg.MaxWait = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -91,7 +90,7 @@ func TestTryAcquireAndRelease(t *testing.T) {
 		t.Errorf("second release = %v, want a no-op", err)
 	}
 	<-l.Context().Done()
-	wantErr(t, "holder context cause", context.Cause(l.Context()), keeper.ErrReleased)
+	wantErr(t, "holder context cause", context.Cause(l.Context()), lockapp.ErrReleased)
 }
 
 func TestTryAcquireRefused(t *testing.T) {

@@ -42,7 +42,7 @@ func (p *Permit) Weight() int { return p.permit.Weight }
 // semaphore.ErrLost), released, or the acquiring context ends.
 func (p *Permit) Context() context.Context { return p.kept.Context() }
 
-// Err is nil while held, then why not: a semaphore.ErrLost, keeper.ErrReleased, or the acquiring context's cause.
+// Err is nil while held, then why not: a semaphore.ErrLost, ErrReleased, or the acquiring context's cause.
 func (p *Permit) Err() error { return p.kept.Err() }
 
 // ValidUntil is when the lease runs out on this side unless refreshed.

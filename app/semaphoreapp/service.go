@@ -16,19 +16,41 @@ import (
 	"github.com/statekit/statekit/ports"
 )
 
-// Config tunes the semaphore service: DefaultTTL is a permit's lease when the caller names none; Backoff paces
-// retries while Redis is unreachable; DriftFactor is the share of a lease a holder does not rely on (clock
-// drift, hand-over delivery); MaxWait bounds how long an id-based (HTTP) acquisition may wait.
-type Config keeper.Settings
+// Config tunes the semaphore service.
+type Config struct {
+	// DefaultTTL is a permit's lease when the caller names none.
+	DefaultTTL time.Duration
+	// BackoffBase and BackoffMax pace retries where nothing wakes a waiter or Redis is unreachable: the
+	// first retry waits about BackoffBase, each later one twice as long, up to BackoffMax (with jitter).
+	BackoffBase, BackoffMax time.Duration
+	// DriftFactor is the share of a lease a holder does not rely on (clock drift, hand-over delivery), in
+	// [0, 0.5).
+	DriftFactor float64
+	// MaxWait bounds how long a id-based (HTTP) acquisition may wait.
+	MaxWait time.Duration
+}
 
-// DefaultConfig is keeper.DefaultSettings: a 30 s lease, keeper.DefaultBackoff, 1% drift and waits of at
-// most 20 s.
-func DefaultConfig() Config { return Config(keeper.DefaultSettings()) }
+// DefaultConfig is a 30 s lease, retries from 2 ms growing to 250 ms, 1% drift and waits of at most 20 s.
+func DefaultConfig() Config {
+	d := keeper.DefaultSettings()
+	return Config{DefaultTTL: d.DefaultTTL, BackoffBase: d.Backoff.Base, BackoffMax: d.Backoff.Max,
+		DriftFactor: d.DriftFactor, MaxWait: d.MaxWait}
+}
+
+// settings are the lease keeper's settings for c.
+func (c Config) settings() keeper.Settings {
+	return keeper.Settings{DefaultTTL: c.DefaultTTL, Backoff: keeper.Backoff{Base: c.BackoffBase, Max: c.BackoffMax},
+		DriftFactor: c.DriftFactor, MaxWait: c.MaxWait}
+}
 
 // Validate reports every problem with the configuration.
 func (c Config) Validate() error {
-	return keeper.Settings(c).Validate("semaphore", "permit", semaphore.ValidateTTL)
+	return c.settings().Validate("semaphore", "permit", semaphore.ValidateTTL)
 }
+
+// ErrReleased is the cause of a holder's context cancelled because its permit was released (rather than
+// lost): match it with errors.Is on context.Cause.
+var ErrReleased = keeper.ErrReleased
 
 // errs are the semaphore module's errors for the keeper helpers.
 var errs = keeper.Errors{Invalid: semaphore.ErrInvalid, NotAcquired: semaphore.ErrNotAcquired,
@@ -37,12 +59,12 @@ var errs = keeper.Errors{Invalid: semaphore.ErrInvalid, NotAcquired: semaphore.E
 // Service is the semaphore application service.
 type Service struct {
 	store ports.Semaphore
-	cfg   Config
+	cfg   keeper.Settings
 }
 
 // NewService returns the service over store.
 func NewService(store ports.Semaphore, cfg Config) *Service {
-	return &Service{store: store, cfg: cfg}
+	return &Service{store: store, cfg: cfg.settings()}
 }
 
 // Option adjusts one acquisition.
@@ -188,7 +210,7 @@ func (s *Service) leave(ctx context.Context, pool, id string) {
 // (at most Config.MaxWait) in the queue.
 func (s *Service) Grant(ctx context.Context, pool string, weight int, ttl time.Duration, capacity int, wait time.Duration) (semaphore.Permit, error) {
 	o := options{weight: cmp.Or(weight, 1), ttl: cmp.Or(ttl, s.cfg.DefaultTTL), capacity: capacity}
-	return keeper.Grant(ctx, keeper.Settings(s.cfg), errs, wait, func(ctx context.Context, block bool) (semaphore.Permit, time.Time, error) {
+	return keeper.Grant(ctx, s.cfg, errs, wait, func(ctx context.Context, block bool) (semaphore.Permit, time.Time, error) {
 		return s.obtain(ctx, pool, o, block)
 	})
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/golang/mock/gomock"
 
-	"github.com/statekit/statekit/app/internal/keeper"
 	"github.com/statekit/statekit/app/semaphoreapp"
 	"github.com/statekit/statekit/domain/semaphore"
 	"github.com/statekit/statekit/ports"
@@ -26,7 +25,7 @@ func newFixture(t *testing.T) fixture {
 	ctrl := gomock.NewController(t)
 	store := mocks.NewMockSemaphore(ctrl)
 	cfg := semaphoreapp.DefaultConfig()
-	cfg.Backoff = keeper.Backoff{Base: time.Millisecond, Max: 4 * time.Millisecond}
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 4*time.Millisecond
 	cfg.MaxWait = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
